@@ -1,0 +1,17 @@
+use crate::{EventSink, ReadContext, ReadError};
+use std::io::BufRead;
+
+pub(crate) fn sniff(_lines: &[&str]) -> bool {
+    false
+}
+
+pub(crate) fn read(
+    _input: &mut dyn BufRead,
+    _ctx: &ReadContext,
+    _sink: &mut dyn EventSink,
+) -> Result<(), ReadError> {
+    Err(ReadError::Invalid {
+        format: "bodyfile",
+        reason: "reader not written yet".into(),
+    })
+}

@@ -1,0 +1,148 @@
+//! Evidence readers.
+//!
+//! [`sniff`] decides a file's [`Format`] from its first bytes (never from its name);
+//! [`read`] parses it and pushes every record into an [`EventSink`]: each record ends
+//! as events (`accept` … `record_done`) or as a [`Rejected`] with its location and
+//! reason. A reader never panics on bad input and never stops at a bad record; it
+//! returns `Err` only when the rest of the file cannot be read at all, and what was
+//! pushed before stays pushed.
+
+mod lines;
+mod options;
+mod sniff;
+
+mod bodyfile;
+mod csvjson;
+mod evtx_reader;
+mod iis;
+mod netscaler;
+mod squid;
+mod syslog;
+mod web;
+mod winjson;
+mod winxml;
+
+pub use firebreak_event::{Event, EventSink, Rejected};
+pub use lines::{Line, Lines};
+pub use options::{DateOrder, ReadContext, ReadOptions};
+pub use sniff::{sniff, SNIFF_LEN};
+
+use firebreak_event::{Location, SourceKind};
+use std::io::{BufReader, Read, Seek};
+
+/// An evidence format Firebreak reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Format {
+    Evtx,
+    WinXml,
+    WinJson,
+    Syslog,
+    Netscaler,
+    WebAccess,
+    Iis,
+    Squid,
+    Bodyfile,
+    Csv,
+    Jsonl,
+}
+
+impl Format {
+    /// The source kind a format's events carry by default (syslog lines from
+    /// authentication programs are tagged `authlog`).
+    pub fn source_kind(self) -> SourceKind {
+        match self {
+            Format::Evtx => SourceKind::Evtx,
+            Format::WinXml => SourceKind::WinXml,
+            Format::WinJson => SourceKind::WinJson,
+            Format::Syslog => SourceKind::Syslog,
+            Format::Netscaler => SourceKind::Netscaler,
+            Format::WebAccess => SourceKind::WebAccess,
+            Format::Iis => SourceKind::Iis,
+            Format::Squid => SourceKind::Squid,
+            Format::Bodyfile => SourceKind::Bodyfile,
+            Format::Csv => SourceKind::Csv,
+            Format::Jsonl => SourceKind::Jsonl,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Evtx => "evtx",
+            Format::WinXml => "winxml",
+            Format::WinJson => "winjson",
+            Format::Syslog => "syslog",
+            Format::Netscaler => "netscaler",
+            Format::WebAccess => "webaccess",
+            Format::Iis => "iis",
+            Format::Squid => "squid",
+            Format::Bodyfile => "bodyfile",
+            Format::Csv => "csv",
+            Format::Jsonl => "jsonl",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Format> {
+        [
+            Format::Evtx,
+            Format::WinXml,
+            Format::WinJson,
+            Format::Syslog,
+            Format::Netscaler,
+            Format::WebAccess,
+            Format::Iis,
+            Format::Squid,
+            Format::Bodyfile,
+            Format::Csv,
+            Format::Jsonl,
+        ]
+        .into_iter()
+        .find(|f| f.name() == s)
+    }
+}
+
+/// A file could not be read past some point.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("I/O error at {location}: {source}")]
+    Io {
+        location: Location,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("not a valid {format} file: {reason}")]
+    Invalid {
+        format: &'static str,
+        reason: String,
+    },
+}
+
+/// Anything a reader can read from: files on disk, spooled archive members.
+pub trait ReadSeek: Read + Seek + Send {}
+impl<T: Read + Seek + Send> ReadSeek for T {}
+
+/// Read `input` as `format`, pushing records into `sink`.
+pub fn read(
+    format: Format,
+    input: Box<dyn ReadSeek>,
+    ctx: &ReadContext,
+    sink: &mut dyn EventSink,
+) -> Result<(), ReadError> {
+    if format == Format::Evtx {
+        return evtx_reader::read(input, ctx, sink);
+    }
+    let mut buffered = BufReader::with_capacity(256 * 1024, input);
+    let r: &mut dyn std::io::BufRead = &mut buffered;
+    match format {
+        Format::Evtx => unreachable!("handled above"),
+        Format::WinXml => winxml::read(r, ctx, sink),
+        Format::WinJson => winjson::read(r, ctx, sink),
+        Format::Syslog => syslog::read(r, ctx, sink),
+        Format::Netscaler => netscaler::read(r, ctx, sink),
+        Format::WebAccess => web::read(r, ctx, sink),
+        Format::Iis => iis::read(r, ctx, sink),
+        Format::Squid => squid::read(r, ctx, sink),
+        Format::Bodyfile => bodyfile::read(r, ctx, sink),
+        Format::Csv => csvjson::read_csv(r, ctx, sink),
+        Format::Jsonl => csvjson::read_jsonl(r, ctx, sink),
+    }
+}
