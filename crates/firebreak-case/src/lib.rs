@@ -1,0 +1,354 @@
+//! The case: one folder (`--case DIR`) holding `case.sqlite` with
+//!
+//! * `evidence`: every file and archive member offered, by SHA-256, with its
+//!   original path, size, mtime, format, ingest times, status and record counts
+//!   (chain of custody); `evidence_path` keeps every path the same content was seen at;
+//! * `events`: the timeline, one row per event, normalised columns plus the original
+//!   fields as a JSON object, with provenance (evidence id + location);
+//! * `rejected`: every record a reader could not read, with location and reason;
+//! * `problems`: files that could not be read at all, archive members refused, ...
+//!
+//! Consistency: an evidence row is `ingesting` until its last event is committed in
+//! the same transaction that marks it `complete`. [`Case::open`] deletes whatever an
+//! interrupted ingest left (`ingesting` rows and their events), so a re-run finishes
+//! the job and nothing is counted twice.
+
+mod codec;
+mod query;
+mod schema;
+mod write;
+
+pub use query::{Filter, Query, StoredEvent, TimeRange};
+pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use std::path::{Path, PathBuf};
+
+/// Errors of the case store, with the case path.
+#[derive(Debug, thiserror::Error)]
+pub enum CaseError {
+    #[error("case {path}: {source}")]
+    Db {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("case {path}: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("case {path}: not a Firebreak case (schema version {found}, expected {expected})")]
+    Schema {
+        path: PathBuf,
+        found: i64,
+        expected: i64,
+    },
+    #[error("case {path}: corrupt row in {table}: {reason}")]
+    Corrupt {
+        path: PathBuf,
+        table: &'static str,
+        reason: String,
+    },
+}
+
+/// State of an evidence file in the case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EvidenceState {
+    Ingesting,
+    Complete,
+    Container,
+    Unrecognised,
+}
+
+impl EvidenceState {
+    fn as_str(self) -> &'static str {
+        match self {
+            EvidenceState::Ingesting => "ingesting",
+            EvidenceState::Complete => "complete",
+            EvidenceState::Container => "container",
+            EvidenceState::Unrecognised => "unrecognised",
+        }
+    }
+    fn parse(s: &str) -> Option<EvidenceState> {
+        Some(match s {
+            "ingesting" => EvidenceState::Ingesting,
+            "complete" => EvidenceState::Complete,
+            "container" => EvidenceState::Container,
+            "unrecognised" => EvidenceState::Unrecognised,
+            _ => return None,
+        })
+    }
+}
+
+/// One evidence row.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Evidence {
+    pub id: i64,
+    pub sha256: String,
+    pub display_path: String,
+    pub disk_path: String,
+    pub member: Option<String>,
+    pub container_sha256: Option<String>,
+    pub size: u64,
+    pub mtime: Option<i64>,
+    pub format: Option<String>,
+    #[serde(serialize_with = "ser_state")]
+    pub state: EvidenceState,
+    pub records_stored: u64,
+    pub records_rejected: u64,
+    pub events: u64,
+    pub ingest_started: i64,
+    pub ingest_completed: Option<i64>,
+    pub note: Option<String>,
+}
+
+fn ser_state<S: serde::Serializer>(s: &EvidenceState, ser: S) -> Result<S::Ok, S::Error> {
+    ser.serialize_str(s.as_str())
+}
+
+/// A record that could not be read.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RejectedRow {
+    pub evidence_id: i64,
+    pub display_path: String,
+    pub location: firebreak_event::Location,
+    pub reason: String,
+}
+
+/// A file or member that could not be read at all, or was refused.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ProblemRow {
+    pub path: String,
+    pub kind: String,
+    pub reason: String,
+    pub at: i64,
+}
+
+/// A read-only connection for evidence lookups during ingest.
+pub struct Lookup {
+    conn: Option<Connection>,
+}
+
+impl Lookup {
+    /// The state of the evidence with this SHA-256, as last committed.
+    pub fn evidence_state(&self, sha256: &str) -> rusqlite::Result<Option<EvidenceState>> {
+        let Some(conn) = &self.conn else {
+            return Ok(None);
+        };
+        let s: Option<String> = conn
+            .query_row("SELECT state FROM evidence WHERE sha256=?1", [sha256], |r| r.get(0))
+            .optional()?;
+        Ok(s.and_then(|s| EvidenceState::parse(&s)))
+    }
+}
+
+/// An open case.
+pub struct Case {
+    conn: Connection,
+    /// `None` for an in-memory case (quick looks).
+    dir: Option<PathBuf>,
+}
+
+impl Case {
+    /// Open the case in `dir`, creating it if needed, and roll back what an
+    /// interrupted ingest left behind.
+    pub fn open(dir: &Path) -> Result<Case, CaseError> {
+        std::fs::create_dir_all(dir).map_err(|source| CaseError::Io {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        let db = dir.join("case.sqlite");
+        let conn = Connection::open(&db).map_err(|source| CaseError::Db {
+            path: db.clone(),
+            source,
+        })?;
+        let case = Case {
+            conn,
+            dir: Some(dir.to_path_buf()),
+        };
+        schema::init(&case.conn).map_err(|e| case.db_err(e))?;
+        schema::check_version(&case.conn, &db)?;
+        case.recover()?;
+        Ok(case)
+    }
+
+    /// Open an existing case read-only (timeline, status, verify).
+    pub fn open_existing(dir: &Path) -> Result<Case, CaseError> {
+        let db = dir.join("case.sqlite");
+        if !db.is_file() {
+            return Err(CaseError::Io {
+                path: db,
+                source: std::io::Error::new(std::io::ErrorKind::NotFound, "no case here"),
+            });
+        }
+        Case::open(dir)
+    }
+
+    /// A case that lives in memory only: for a quick look at evidence without
+    /// writing anything to disk.
+    pub fn in_memory() -> Result<Case, CaseError> {
+        let path = PathBuf::from(":memory:");
+        let conn = Connection::open_in_memory().map_err(|source| CaseError::Db {
+            path: path.clone(),
+            source,
+        })?;
+        let case = Case { conn, dir: None };
+        schema::init(&case.conn).map_err(|e| case.db_err(e))?;
+        Ok(case)
+    }
+
+    /// The case folder (`None` for an in-memory case).
+    pub fn dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    fn db_path(&self) -> PathBuf {
+        match &self.dir {
+            Some(d) => d.join("case.sqlite"),
+            None => PathBuf::from(":memory:"),
+        }
+    }
+
+    /// Folder for spooling large archive members (inside the case).
+    pub fn spool_dir(&self) -> Option<PathBuf> {
+        self.dir.as_ref().map(|d| d.join("spool"))
+    }
+
+    fn db_err(&self, source: rusqlite::Error) -> CaseError {
+        CaseError::Db {
+            path: self.db_path(),
+            source,
+        }
+    }
+
+    /// Delete the remains of interrupted ingests.
+    fn recover(&self) -> Result<u64, CaseError> {
+        let run = || -> rusqlite::Result<u64> {
+            let tx = self.conn.unchecked_transaction()?;
+            let ids: Vec<i64> = {
+                let mut st = tx.prepare("SELECT id FROM evidence WHERE state='ingesting'")?;
+                let rows = st.query_map([], |r| r.get(0))?;
+                rows.collect::<rusqlite::Result<_>>()?
+            };
+            for id in &ids {
+                tx.execute("DELETE FROM events WHERE evidence_id=?1", [id])?;
+                tx.execute("DELETE FROM rejected WHERE evidence_id=?1", [id])?;
+                tx.execute("DELETE FROM evidence_path WHERE evidence_id=?1", [id])?;
+                tx.execute("DELETE FROM evidence WHERE id=?1", [id])?;
+            }
+            tx.commit()?;
+            Ok(ids.len() as u64)
+        };
+        run().map_err(|e| self.db_err(e))
+    }
+
+    /// The state of the evidence with this SHA-256, if the case has it.
+    pub fn evidence_state(&self, sha256: &str) -> Result<Option<EvidenceState>, CaseError> {
+        let s: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT state FROM evidence WHERE sha256=?1",
+                [sha256],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(|e| self.db_err(e))?;
+        Ok(s.and_then(|s| EvidenceState::parse(&s)))
+    }
+
+    /// All evidence rows, in ingest order.
+    pub fn evidence(&self) -> Result<Vec<Evidence>, CaseError> {
+        query::evidence_rows(&self.conn).map_err(|e| self.db_err(e))
+    }
+
+    /// Rejected records, at most `limit`, with the total count.
+    pub fn rejected(&self, limit: u64) -> Result<(Vec<RejectedRow>, u64), CaseError> {
+        query::rejected_rows(&self.conn, limit).map_err(|e| self.db_err(e))
+    }
+
+    /// Problems recorded at file level.
+    pub fn problems(&self) -> Result<Vec<ProblemRow>, CaseError> {
+        query::problem_rows(&self.conn).map_err(|e| self.db_err(e))
+    }
+
+    /// Number of events in the case.
+    pub fn event_count(&self) -> Result<u64, CaseError> {
+        self.conn
+            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Record that a file was seen again at another path (chain of custody).
+    pub fn record_path_seen(&self, sha256: &str, path: &str, now: i64) -> Result<(), CaseError> {
+        self.conn
+            .execute(
+                "INSERT OR IGNORE INTO evidence_path(evidence_id, path, first_seen)
+                 SELECT id, ?2, ?3 FROM evidence WHERE sha256=?1",
+                params![sha256, path, now],
+            )
+            .map(|_| ())
+            .map_err(|e| self.db_err(e))
+    }
+
+    /// Every path an evidence file was seen at.
+    pub fn evidence_paths(&self, evidence_id: i64) -> Result<Vec<String>, CaseError> {
+        let run = || -> rusqlite::Result<Vec<String>> {
+            let mut st = self
+                .conn
+                .prepare("SELECT path FROM evidence_path WHERE evidence_id=?1 ORDER BY first_seen")?;
+            let rows = st.query_map([evidence_id], |r| r.get(0))?;
+            rows.collect()
+        };
+        run().map_err(|e| self.db_err(e))
+    }
+
+    /// A second connection for lookups while a [`Writer`] holds the first
+    /// (it sees only what the writer has committed).
+    /// An in-memory case has no second connection: its lookups find nothing
+    /// (the ingest's own duplicate check still applies).
+    pub fn lookup(&self) -> Result<Lookup, CaseError> {
+        let Some(dir) = &self.dir else {
+            return Ok(Lookup { conn: None });
+        };
+        let db = dir.join("case.sqlite");
+        let conn = Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| self.db_err(e))?;
+        Ok(Lookup { conn: Some(conn) })
+    }
+
+    /// Start writing: one writer at a time.
+    pub fn writer(&mut self) -> Result<Writer<'_>, CaseError> {
+        let path = self.db_path();
+        Writer::new(&mut self.conn, path)
+    }
+
+    /// Run a timeline query.
+    pub fn query(&self, q: &Query) -> Result<Vec<StoredEvent>, CaseError> {
+        query::run(&self.conn, q).map_err(|e| match e {
+            query::QueryError::Db(e) => self.db_err(e),
+            query::QueryError::Corrupt(reason) => CaseError::Corrupt {
+                path: self.db_path(),
+                table: "events",
+                reason,
+            },
+        })
+    }
+
+    /// Look up the event stored for a record: evidence by path suffix, and location.
+    pub fn find_by_location(
+        &self,
+        path_suffix: &str,
+        location: firebreak_event::Location,
+    ) -> Result<Vec<StoredEvent>, CaseError> {
+        let q = Query {
+            evidence_path_suffix: Some(path_suffix.to_string()),
+            location: Some(location),
+            limit: 100,
+            ..Query::default()
+        };
+        self.query(&q)
+    }
+}

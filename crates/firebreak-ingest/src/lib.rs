@@ -1,0 +1,21 @@
+//! The ingest pipeline: [`firebreak_evidence::walk`] finds and hashes files,
+//! [`firebreak_readers`] parses them, and one writer thread stores the events in the
+//! case. Every record is accounted for (stored or rejected with its reason), every
+//! file is in the case's evidence table (even unrecognised ones), and known content
+//! (same SHA-256) is not read twice.
+//! A quick look without a case ingests into [`firebreak_case::Case::in_memory`].
+
+mod pipeline;
+mod report;
+
+pub use pipeline::{ingest, IngestOptions};
+pub use report::{IngestReport, KindSummary, Progress, SilentProgress};
+
+/// Ingest failed as a whole (the case could not be written).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error(transparent)]
+    Case(#[from] firebreak_case::CaseError),
+    #[error("case writer stopped unexpectedly")]
+    WriterGone,
+}
