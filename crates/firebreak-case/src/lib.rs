@@ -138,7 +138,11 @@ impl Lookup {
             return Ok(None);
         };
         let s: Option<String> = conn
-            .query_row("SELECT state FROM evidence WHERE sha256=?1", [sha256], |r| r.get(0))
+            .query_row(
+                "SELECT state FROM evidence WHERE sha256=?1",
+                [sha256],
+                |r| r.get(0),
+            )
             .optional()?;
         Ok(s.and_then(|s| EvidenceState::parse(&s)))
     }
@@ -296,9 +300,9 @@ impl Case {
     /// Every path an evidence file was seen at.
     pub fn evidence_paths(&self, evidence_id: i64) -> Result<Vec<String>, CaseError> {
         let run = || -> rusqlite::Result<Vec<String>> {
-            let mut st = self
-                .conn
-                .prepare("SELECT path FROM evidence_path WHERE evidence_id=?1 ORDER BY first_seen")?;
+            let mut st = self.conn.prepare(
+                "SELECT path FROM evidence_path WHERE evidence_id=?1 ORDER BY first_seen",
+            )?;
             let rows = st.query_map([evidence_id], |r| r.get(0))?;
             rows.collect()
         };
@@ -325,16 +329,29 @@ impl Case {
         Writer::new(&mut self.conn, path)
     }
 
-    /// Run a timeline query.
-    pub fn query(&self, q: &Query) -> Result<Vec<StoredEvent>, CaseError> {
-        query::run(&self.conn, q).map_err(|e| match e {
+    fn query_err(&self, e: query::QueryError) -> CaseError {
+        match e {
             query::QueryError::Db(e) => self.db_err(e),
             query::QueryError::Corrupt(reason) => CaseError::Corrupt {
                 path: self.db_path(),
                 table: "events",
                 reason,
             },
-        })
+        }
+    }
+
+    /// Run a timeline query.
+    pub fn query(&self, q: &Query) -> Result<Vec<StoredEvent>, CaseError> {
+        query::run(&self.conn, q).map_err(|e| self.query_err(e))
+    }
+
+    /// Stream a timeline query's events in time order; `each` returns `false` to stop.
+    pub fn query_each(
+        &self,
+        q: &Query,
+        each: &mut dyn FnMut(StoredEvent) -> bool,
+    ) -> Result<(), CaseError> {
+        query::run_each(&self.conn, q, each).map_err(|e| self.query_err(e))
     }
 
     /// Look up the event stored for a record: evidence by path suffix, and location.

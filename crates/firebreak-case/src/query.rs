@@ -173,11 +173,17 @@ fn build(conn: &Connection, q: &Query) -> Result<Sql, QueryError> {
     }
     if !q.sources.is_empty() {
         let p = sql.placeholders(q.sources.len());
-        sql.push(format!("source IN ({p})"), q.sources.iter().map(|s| text(s.as_str())));
+        sql.push(
+            format!("source IN ({p})"),
+            q.sources.iter().map(|s| text(s.as_str())),
+        );
     }
     if !q.event_ids.is_empty() {
         let p = sql.placeholders(q.event_ids.len());
-        sql.push(format!("event_id IN ({p})"), q.event_ids.iter().map(|e| text(e)));
+        sql.push(
+            format!("event_id IN ({p})"),
+            q.event_ids.iter().map(|e| text(e)),
+        );
     }
     if let Some(s) = &q.search {
         let p = sql.placeholders(1);
@@ -217,7 +223,10 @@ fn add_filter(sql: &mut Sql, f: &Filter) -> Result<(), QueryError> {
             if f.field.contains('"') {
                 return Err(QueryError::Corrupt(format!("bad field name {:?}", f.field)));
             }
-            format!("json_extract(fields, '$.\"{}\"')", f.field.replace('\'', "''"))
+            format!(
+                "json_extract(fields, '$.\"{}\"')",
+                f.field.replace('\'', "''")
+            )
         }
     };
     sql.push(format!("{lhs} = {p}"), [text(&f.value)]);
@@ -231,6 +240,20 @@ const COLUMNS: &str = "id, ts, time_original, tz_policy, timestamp_desc, host, s
     url, domain, message, fields, evidence_id, loc_kind, loc_value";
 
 pub(crate) fn run(conn: &Connection, q: &Query) -> Result<Vec<StoredEvent>, QueryError> {
+    let mut out = Vec::new();
+    run_each(conn, q, &mut |e| {
+        out.push(e);
+        true
+    })?;
+    Ok(out)
+}
+
+/// Stream matching events to `each` in time order; it returns `false` to stop.
+pub(crate) fn run_each(
+    conn: &Connection,
+    q: &Query,
+    each: &mut dyn FnMut(StoredEvent) -> bool,
+) -> Result<(), QueryError> {
     let sql = build(conn, q)?;
     let where_ = if sql.clauses.is_empty() {
         String::new()
@@ -244,19 +267,24 @@ pub(crate) fn run(conn: &Connection, q: &Query) -> Result<Vec<StoredEvent>, Quer
     );
     let mut st = conn.prepare(&text)?;
     let mut rows = st.query(rusqlite::params_from_iter(sql.params.iter()))?;
-    let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(row_to_event(row)?);
+        if !each(row_to_event(row)?) {
+            break;
+        }
     }
-    Ok(out)
+    Ok(())
 }
 
 fn u64_of(row: &Row, i: usize) -> rusqlite::Result<Option<u64>> {
-    Ok(row.get::<_, Option<i64>>(i)?.and_then(|v| u64::try_from(v).ok()))
+    Ok(row
+        .get::<_, Option<i64>>(i)?
+        .and_then(|v| u64::try_from(v).ok()))
 }
 
 fn u16_of(row: &Row, i: usize) -> rusqlite::Result<Option<u16>> {
-    Ok(row.get::<_, Option<i64>>(i)?.and_then(|v| u16::try_from(v).ok()))
+    Ok(row
+        .get::<_, Option<i64>>(i)?
+        .and_then(|v| u16::try_from(v).ok()))
 }
 
 fn row_to_event(row: &Row) -> Result<StoredEvent, QueryError> {
@@ -351,7 +379,10 @@ pub(crate) fn evidence_rows(conn: &Connection) -> rusqlite::Result<Vec<Evidence>
     rows.collect()
 }
 
-pub(crate) fn rejected_rows(conn: &Connection, limit: u64) -> rusqlite::Result<(Vec<RejectedRow>, u64)> {
+pub(crate) fn rejected_rows(
+    conn: &Connection,
+    limit: u64,
+) -> rusqlite::Result<(Vec<RejectedRow>, u64)> {
     let total: i64 = conn.query_row("SELECT count(*) FROM rejected", [], |r| r.get(0))?;
     let mut st = conn.prepare(
         "SELECT r.evidence_id, e.display_path, r.loc_kind, r.loc_value, r.reason

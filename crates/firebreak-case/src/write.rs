@@ -198,7 +198,11 @@ impl<'c> Writer<'c> {
     }
 
     /// Finish the current evidence file. Returns its counts.
-    pub fn end_evidence(&mut self, outcome: &EvidenceOutcome, now: i64) -> Result<Counts, CaseError> {
+    pub fn end_evidence(
+        &mut self,
+        outcome: &EvidenceOutcome,
+        now: i64,
+    ) -> Result<Counts, CaseError> {
         let Some(c) = self.current.take() else {
             return Ok(Counts::default());
         };
@@ -271,7 +275,13 @@ impl<'c> Writer<'c> {
     }
 
     /// Record a file-level problem.
-    pub fn problem(&mut self, path: &str, kind: &str, reason: &str, now: i64) -> Result<(), CaseError> {
+    pub fn problem(
+        &mut self,
+        path: &str,
+        kind: &str,
+        reason: &str,
+        now: i64,
+    ) -> Result<(), CaseError> {
         self.ensure_tx()?;
         self.conn
             .execute(
@@ -292,7 +302,12 @@ fn opt_i64<T: TryInto<i64>>(v: Option<T>) -> Option<i64> {
     v.and_then(|x| x.try_into().ok())
 }
 
-fn insert_event(conn: &Connection, ev: &Event, fields: &str, evidence_id: i64) -> rusqlite::Result<()> {
+fn insert_event(
+    conn: &Connection,
+    ev: &Event,
+    fields: &str,
+    evidence_id: i64,
+) -> rusqlite::Result<()> {
     let mut st = conn.prepare_cached(
         "INSERT INTO events(ts, time_original, tz_policy, timestamp_desc, host, source, event_id,
             channel, provider, user_name, user_domain, user_sid, process_image, process_pid,

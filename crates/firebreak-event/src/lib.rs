@@ -34,7 +34,7 @@ pub mod desc {
 
 /// Which reader produced an event. Stable strings: they are stored in the case.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(rename_all = "lowercase")]
 pub enum SourceKind {
     Evtx,
     WinXml,
@@ -382,5 +382,30 @@ impl EventSink for VecSink {
     }
     fn reject(&mut self, rejected: Rejected) {
         self.rejected.push(rejected);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn source_kind_names_agree_everywhere() {
+        for k in SourceKind::ALL {
+            let json = serde_json::to_string(&k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.as_str()));
+            assert_eq!(SourceKind::parse(k.as_str()), Some(k));
+        }
+    }
+
+    #[test]
+    fn repeated_field_names_are_kept() {
+        let mut f = Fields::new();
+        f.push("Data", "a");
+        f.push("Data", "b");
+        f.push("Data", "c");
+        let names: Vec<&str> = f.iter().map(|(k, _)| k).collect();
+        assert_eq!(names, ["Data", "Data_2", "Data_3"]);
+        assert_eq!(f.get("Data_2"), Some("b"));
     }
 }

@@ -142,7 +142,10 @@ impl Walker<'_> {
                 continue;
             };
             if !kind.is_file() {
-                self.refuse(&name, format!("not a regular file ({kind:?}), not followed"));
+                self.refuse(
+                    &name,
+                    format!("not a regular file ({kind:?}), not followed"),
+                );
                 continue;
             }
             let mtime = entry.header().mtime().ok().map(|t| t as i64);
@@ -181,9 +184,16 @@ impl Walker<'_> {
                 return self.refuse(name, why);
             }
             Err(SpoolError::NoSpool(n)) => {
-                return self.refuse(name, format!("{n} bytes: too large to spool in memory and no case folder to spool into"));
+                return self.refuse(
+                    name,
+                    format!(
+                        "{n} bytes: too large to spool in memory and no case folder to spool into"
+                    ),
+                );
             }
-            Err(SpoolError::Io(e)) => return self.refuse(name, format!("decompression failed: {e}")),
+            Err(SpoolError::Io(e)) => {
+                return self.refuse(name, format!("decompression failed: {e}"))
+            }
         };
         self.budget.remaining = self.budget.remaining.saturating_sub(spooled.size);
         let meta = EvidenceMeta {
@@ -201,7 +211,14 @@ impl Walker<'_> {
         };
         if let Some(kind) = container_kind(&spooled.head) {
             if self.visitor.container(&meta, kind) == crate::Decision::Open {
-                walk_container(spooled.data, &meta, kind, self.opts, self.budget, self.visitor);
+                walk_container(
+                    spooled.data,
+                    &meta,
+                    kind,
+                    self.opts,
+                    self.budget,
+                    self.visitor,
+                );
                 self.visitor.container_done(&meta, kind);
             }
             return;
@@ -214,7 +231,11 @@ fn gunzipped_name(display: &str) -> String {
     let base = display.rsplit(['/', '\\', '!']).next().unwrap_or(display);
     for suffix in [".tgz", ".gz", ".GZ"] {
         if let Some(stem) = base.strip_suffix(suffix) {
-            return if suffix == ".tgz" { format!("{stem}.tar") } else { stem.to_string() };
+            return if suffix == ".tgz" {
+                format!("{stem}.tar")
+            } else {
+                stem.to_string()
+            };
         }
     }
     format!("{base}.gunzipped")
@@ -325,7 +346,10 @@ mod tests {
 
     #[test]
     fn member_names_that_escape_are_refused() {
-        assert_eq!(safe_member_name("logs/a.evtx").as_deref(), Some("logs/a.evtx"));
+        assert_eq!(
+            safe_member_name("logs/a.evtx").as_deref(),
+            Some("logs/a.evtx")
+        );
         assert!(safe_member_name("../etc/passwd").is_none());
         assert!(safe_member_name("a/../../b").is_none());
         assert!(safe_member_name("/etc/passwd").is_none());

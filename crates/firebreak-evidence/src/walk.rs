@@ -24,11 +24,7 @@ pub fn walk(paths: &[PathBuf], opts: &WalkOptions, visitor: &mut dyn Visitor) {
 }
 
 fn walk_problem(root: &Path, err: walkdir::Error) -> Problem {
-    let path = err
-        .path()
-        .unwrap_or(root)
-        .to_string_lossy()
-        .into_owned();
+    let path = err.path().unwrap_or(root).to_string_lossy().into_owned();
     match err.loop_ancestor() {
         Some(a) => Problem::Walk {
             path,

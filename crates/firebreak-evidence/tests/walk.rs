@@ -100,7 +100,12 @@ fn nested_archives_are_walked_and_hashed() {
     assert_eq!(names(&r), vec!["a.txt", "auth.log", "b.txt", "plain.log"]);
     assert!(r.problems.is_empty(), "{:?}", r.problems);
     let auth = &r.files[1];
-    assert!(auth.0.ends_with("evidence.bin!nested/logs.tgz!logs.tar!logs/auth.log"), "{}", auth.0);
+    assert!(
+        auth.0
+            .ends_with("evidence.bin!nested/logs.tgz!logs.tar!logs/auth.log"),
+        "{}",
+        auth.0
+    );
     assert_eq!(auth.2, b"line one\n");
     // SHA-256 of "line one\n"
     let (sha, _) = firebreak_evidence::sha256_reader(&mut &b"line one\n"[..]).unwrap();
@@ -111,7 +116,11 @@ fn nested_archives_are_walked_and_hashed() {
 #[test]
 fn traversal_members_are_refused_and_the_rest_is_read() {
     let dir = tempfile::tempdir().unwrap();
-    let z = zip_bytes(&[("../../etc/evil", b"x"), ("/abs/path", b"y"), ("ok.log", b"fine\n")]);
+    let z = zip_bytes(&[
+        ("../../etc/evil", b"x"),
+        ("/abs/path", b"y"),
+        ("ok.log", b"fine\n"),
+    ]);
     write(dir.path(), "t.zip", &z);
     let r = run(&[dir.path().to_path_buf()], &WalkOptions::default());
     assert_eq!(names(&r), vec!["ok.log"]);
@@ -182,9 +191,17 @@ fn gzip_single_file_and_damaged_archives() {
     write(dir.path(), "broken.zip", &z);
     let r = run(&[dir.path().to_path_buf()], &WalkOptions::default());
     assert_eq!(r.files.len(), 1);
-    assert!(r.files[0].0.ends_with("auth.log.gz!auth.log"), "{}", r.files[0].0);
+    assert!(
+        r.files[0].0.ends_with("auth.log.gz!auth.log"),
+        "{}",
+        r.files[0].0
+    );
     assert_eq!(r.problems.len(), 1);
-    assert!(r.problems[0].contains("damaged archive"), "{:?}", r.problems);
+    assert!(
+        r.problems[0].contains("damaged archive"),
+        "{:?}",
+        r.problems
+    );
 }
 
 #[test]

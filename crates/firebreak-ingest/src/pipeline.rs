@@ -8,7 +8,7 @@ use firebreak_evidence::{
 };
 use firebreak_readers::{Format, ReadContext, ReadOptions};
 use std::collections::HashSet;
-use std::io::{Read, Seek, SeekFrom};
+use std::io::{Read, SeekFrom};
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -25,8 +25,15 @@ enum Msg {
     Items(Vec<Item>),
     End(EvidenceOutcome),
     Container(EvidenceInfo),
-    PathSeen { sha256: String, path: String },
-    Problem { path: String, kind: &'static str, reason: String },
+    PathSeen {
+        sha256: String,
+        path: String,
+    },
+    Problem {
+        path: String,
+        kind: &'static str,
+        reason: String,
+    },
 }
 
 enum Item {
@@ -185,7 +192,9 @@ impl IngestVisitor<'_> {
         self.alive = counts.3;
         let note = result.err().map(|e| e.to_string());
         if let Some(n) = &note {
-            self.report.partial.push((meta.display_path.clone(), n.clone()));
+            self.report
+                .partial
+                .push((meta.display_path.clone(), n.clone()));
         }
         self.send(Msg::End(EvidenceOutcome::Complete { note }));
         self.tally(format, &meta, counts, started);
@@ -348,7 +357,7 @@ pub fn ingest(
         opts.walk.spool_dir = case.spool_dir();
     }
     let lookup = case.lookup()?;
-    let (tx, rx) = bounded::<Msg>(64);
+    let (tx, rx) = bounded::<Msg>(16);
     let (report, written) = std::thread::scope(|s| {
         let writer = s.spawn(|| write_loop(case, rx));
         let mut store = CaseStore {

@@ -11,14 +11,20 @@ mod lines;
 mod options;
 mod sniff;
 
+mod authlog;
 mod bodyfile;
 mod csvjson;
+mod csvrow;
 mod evtx_reader;
 mod iis;
 mod netscaler;
 mod squid;
 mod syslog;
+mod syslog_common;
+mod tabular;
+mod textcommon;
 mod web;
+mod winfields;
 mod winjson;
 mod winxml;
 

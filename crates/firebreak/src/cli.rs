@@ -1,0 +1,156 @@
+//! Command-line definitions (clap). No logic here.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "firebreak",
+    version,
+    about = "Incident-response workbench: evidence in, one timeline out"
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Add evidence (files, folders, archives) to a case.
+    Ingest(IngestArgs),
+    /// Show the merged timeline of a case, or of evidence paths without a case.
+    Timeline(TimelineArgs),
+    /// Case housekeeping: status, chain-of-custody verification.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+    /// Write a labelled evidence set of a simulated ransomware intrusion.
+    Simulate(SimulateArgs),
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ReadArgs {
+    /// Zone for times written without one (RFC 3164 syslog, local NetScaler times, naive CSV).
+    #[arg(long, value_name = "ZONE", default_value = "UTC")]
+    pub source_tz: String,
+    /// Year of the first RFC 3164 syslog line (default: from each file's mtime).
+    #[arg(long, value_name = "YEAR")]
+    pub year: Option<i32>,
+    /// NetScaler date order, as set on the appliance.
+    #[arg(long, value_enum, default_value_t = DateOrderArg::Mdy)]
+    pub netscaler_date: DateOrderArg,
+    /// Timestamp column for CSV/JSONL (default: detected).
+    #[arg(long, value_name = "NAME")]
+    pub time_field: Option<String>,
+    /// Parser threads (0 = all cores).
+    #[arg(long, default_value_t = 0)]
+    pub threads: usize,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DateOrderArg {
+    /// mm/dd/yyyy
+    Mdy,
+    /// dd/mm/yyyy
+    Dmy,
+}
+
+#[derive(Args, Debug)]
+pub struct IngestArgs {
+    /// Case folder (created if missing).
+    #[arg(long, value_name = "DIR")]
+    pub case: PathBuf,
+    /// Evidence files, folders or archives.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormatArg {
+    Table,
+    Csv,
+    Jsonl,
+    Timesketch,
+    Ecs,
+}
+
+#[derive(Args, Debug)]
+pub struct TimelineArgs {
+    /// Case folder. Without it, PATHs are read into memory for a quick look.
+    #[arg(long, value_name = "DIR")]
+    pub case: Option<PathBuf>,
+    /// Evidence paths (quick look without a case).
+    pub paths: Vec<PathBuf>,
+    /// From this time (RFC 3339, or "YYYY-MM-DD[ HH:MM[:SS]]" in --tz).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Up to (not including) this time.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Host name (short or FQDN); repeatable.
+    #[arg(long)]
+    pub host: Vec<String>,
+    /// User name; repeatable.
+    #[arg(long)]
+    pub user: Vec<String>,
+    /// Source kind (evtx, winxml, winjson, syslog, authlog, netscaler, webaccess, iis, squid, bodyfile, csv, jsonl); repeatable.
+    #[arg(long)]
+    pub source: Vec<String>,
+    /// Event id or type; repeatable.
+    #[arg(long = "event-id")]
+    pub event_id: Vec<String>,
+    /// Full-text search (case-insensitive substring of message and fields).
+    #[arg(long)]
+    pub search: Option<String>,
+    /// FIELD=VALUE exact match on a normalised or original field; repeatable.
+    #[arg(long = "where", value_name = "FIELD=VALUE")]
+    pub where_: Vec<String>,
+    /// Display zone for table output and --from/--to without an offset.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    #[arg(long, default_value_t = 100)]
+    pub limit: u64,
+    #[arg(long, default_value_t = 0)]
+    pub offset: u64,
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum CaseCommand {
+    /// Evidence, record accounting, rejected records and problems.
+    Status {
+        #[arg(long, value_name = "DIR")]
+        case: PathBuf,
+        /// How many rejected records to list.
+        #[arg(long, default_value_t = 20)]
+        rejected: u64,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-hash every evidence file on disk and report any change.
+    Verify {
+        #[arg(long, value_name = "DIR")]
+        case: PathBuf,
+    },
+}
+
+#[derive(Args, Debug)]
+pub struct SimulateArgs {
+    /// Output folder (created; must be empty or missing).
+    pub outdir: PathBuf,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Background size multiplier.
+    #[arg(long, default_value_t = 1)]
+    pub scale: u64,
+}

@@ -1,0 +1,47 @@
+//! `firebreak`: clap definitions and calls into the libraries.
+//!
+//! Exit codes: 0 success (rejected records are reported, not failures);
+//! 1 error; 2 usage error; 3 `case verify` found evidence changed or missing.
+
+mod cli;
+mod cmd_case;
+mod cmd_ingest;
+mod cmd_timeline;
+mod opts;
+mod progress;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// The exit code a command asks for when it ran to the end.
+pub enum Outcome {
+    Ok,
+    VerifyFailed,
+}
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match cli.command {
+        cli::Command::Ingest(a) => cmd_ingest::run(&a),
+        cli::Command::Timeline(a) => cmd_timeline::run(&a),
+        cli::Command::Case { command } => cmd_case::run(&command),
+        cli::Command::Simulate(_) => Err(anyhow::anyhow!("simulate: not built yet")),
+    };
+    match result {
+        Ok(Outcome::Ok) => ExitCode::SUCCESS,
+        Ok(Outcome::VerifyFailed) => ExitCode::from(3),
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("firebreak: error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Output cut short by the reader (`| head`) is not an error.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
