@@ -45,6 +45,8 @@ pub enum CaseError {
         found: i64,
         expected: i64,
     },
+    #[error("case {path} is open for writing by another firebreak process")]
+    Busy { path: PathBuf },
     #[error("case {path}: corrupt row in {table}: {reason}")]
     Corrupt {
         path: PathBuf,
@@ -153,16 +155,30 @@ pub struct Case {
     conn: Connection,
     /// `None` for an in-memory case (quick looks).
     dir: Option<PathBuf>,
+    /// Held while a case is open for writing: one writer process per case.
+    _lock: Option<std::fs::File>,
 }
 
 impl Case {
-    /// Open the case in `dir`, creating it if needed, and roll back what an
-    /// interrupted ingest left behind.
+    /// Open the case in `dir` for writing, creating it if needed, and roll back
+    /// what an interrupted ingest left behind. Fails with [`CaseError::Busy`] while
+    /// another process has it open for writing.
     pub fn open(dir: &Path) -> Result<Case, CaseError> {
-        std::fs::create_dir_all(dir).map_err(|source| CaseError::Io {
+        let io = |source| CaseError::Io {
             path: dir.to_path_buf(),
             source,
-        })?;
+        };
+        std::fs::create_dir_all(dir).map_err(io)?;
+        let lock = std::fs::File::create(dir.join("lock")).map_err(io)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(CaseError::Busy {
+                    path: dir.to_path_buf(),
+                })
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(io(e)),
+        }
         let db = dir.join("case.sqlite");
         let conn = Connection::open(&db).map_err(|source| CaseError::Db {
             path: db.clone(),
@@ -171,6 +187,7 @@ impl Case {
         let case = Case {
             conn,
             dir: Some(dir.to_path_buf()),
+            _lock: Some(lock),
         };
         schema::init(&case.conn).map_err(|e| case.db_err(e))?;
         schema::check_version(&case.conn, &db)?;
@@ -178,8 +195,9 @@ impl Case {
         Ok(case)
     }
 
-    /// Open an existing case read-only (timeline, status, verify).
-    pub fn open_existing(dir: &Path) -> Result<Case, CaseError> {
+    /// Open an existing case read-only (timeline, status, verify). Works while an
+    /// ingest runs: it sees what that ingest has committed.
+    pub fn open_read(dir: &Path) -> Result<Case, CaseError> {
         let db = dir.join("case.sqlite");
         if !db.is_file() {
             return Err(CaseError::Io {
@@ -187,7 +205,22 @@ impl Case {
                 source: std::io::Error::new(std::io::ErrorKind::NotFound, "no case here"),
             });
         }
-        Case::open(dir)
+        let conn = Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|source| CaseError::Db {
+                path: db.clone(),
+                source,
+            })?;
+        conn.busy_timeout(std::time::Duration::from_secs(30))
+            .map_err(|source| CaseError::Db {
+                path: db.clone(),
+                source,
+            })?;
+        schema::check_version(&conn, &db)?;
+        Ok(Case {
+            conn,
+            dir: Some(dir.to_path_buf()),
+            _lock: None,
+        })
     }
 
     /// A case that lives in memory only: for a quick look at evidence without
@@ -198,7 +231,11 @@ impl Case {
             path: path.clone(),
             source,
         })?;
-        let case = Case { conn, dir: None };
+        let case = Case {
+            conn,
+            dir: None,
+            _lock: None,
+        };
         schema::init(&case.conn).map_err(|e| case.db_err(e))?;
         Ok(case)
     }

@@ -8,6 +8,7 @@
 //! syslog fields and only change source. `CRON` command lines get `cron.command` but
 //! stay `syslog` (they are not authentication events).
 
+use crate::syslog_common::MAX_FIELDS;
 use firebreak_event::{desc, Event, SourceKind};
 
 /// Programs whose every line belongs to the authentication log.
@@ -66,25 +67,25 @@ fn set_id(ev: &mut Event, id: impl Into<String>, timestamp_desc: &str) {
 }
 
 fn push(ev: &mut Event, name: &str, value: &str) {
-    if !value.is_empty() {
+    if !value.is_empty() && ev.fields.len() < MAX_FIELDS {
         ev.fields.push(name, value);
     }
 }
 
 fn set_user(ev: &mut Event, name: &str) {
     if !name.is_empty() {
-        ev.fields.push("user", name);
+        push(ev, "user", name);
         ev.user.name = Some(name.to_string());
     }
 }
 
 fn set_src(ev: &mut Event, ip: &str, port: &str) {
     if !ip.is_empty() {
-        ev.fields.push("src_ip", ip);
+        push(ev, "src_ip", ip);
         ev.network.src_ip = Some(ip.to_string());
     }
     if let Ok(p) = port.parse::<u16>() {
-        ev.fields.push("src_port", port);
+        push(ev, "src_port", port);
         ev.network.src_port = Some(p);
     }
 }
@@ -101,7 +102,7 @@ fn split_ip_port(s: &str) -> Option<(&str, &str, &str)> {
 fn user_from(ev: &mut Event, s: &str) {
     let s = match s.strip_prefix("invalid user ") {
         Some(rest) => {
-            ev.fields.push("invalid_user", "true");
+            push(ev, "invalid_user", "true");
             rest
         }
         None => s,
@@ -122,7 +123,7 @@ fn user_addr(ev: &mut Event, s: &str) {
     };
     let head = match head.strip_prefix("invalid ") {
         Some(rest) => {
-            ev.fields.push("invalid_user", "true");
+            push(ev, "invalid_user", "true");
             rest
         }
         None => head.strip_prefix("authenticating ").unwrap_or(head),

@@ -24,7 +24,7 @@
 
 use crate::syslog::SyslogParser;
 use crate::syslog_common::{
-    digits, digits2, naive, parse_3164, parse_clock, read_lines, with_offset, LocalZone,
+    digits, digits2, naive, parse_3164, parse_clock, read_lines, with_offset, LocalZone, MAX_FIELDS,
 };
 use crate::{DateOrder, EventSink, ReadContext, ReadError};
 use firebreak_event::{desc, Event, Fields, Location, SourceKind, Timestamp, TzPolicy};
@@ -358,6 +358,9 @@ fn key_values(f: &mut Fields, s: &str) {
         if rest.is_empty() {
             break;
         }
+        if f.len() >= MAX_FIELDS {
+            break;
+        }
         let (key, after) = take_key(rest);
         let (value, after) = take_value(after);
         if !key.is_empty() {
@@ -416,7 +419,7 @@ fn http_request<'a>(f: &mut Fields, body: &'a str) -> Option<&'a str> {
     if let Some(first) = segments.next() {
         http_first_segment(f, first);
     }
-    for segment in segments {
+    for segment in segments.take(MAX_FIELDS) {
         http_segment(f, segment.trim());
     }
     f.push("Request", request);

@@ -11,10 +11,12 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
     if crate::evtx_reader::sniff(head) {
         return Some(Format::Evtx);
     }
-    if looks_binary(head) {
-        return None;
-    }
-    let text = String::from_utf8_lossy(head);
+    let decoded = utf16_text(head);
+    let text = match &decoded {
+        Some(t) => std::borrow::Cow::Borrowed(t.as_str()),
+        None if looks_binary(head) => return None,
+        None => String::from_utf8_lossy(head),
+    };
     let lines: Vec<&str> = text
         .lines()
         .map(|l| l.trim_start_matches('\u{FEFF}'))
@@ -49,20 +51,36 @@ pub fn sniff(head: &[u8]) -> Option<Format> {
         .map(|(f, _)| f)
 }
 
-/// NUL bytes or many control characters: not a text log. UTF-16 text is binary here.
+/// UTF-16 text with a byte-order mark (PowerShell's default encoding), decoded.
+fn utf16_text(head: &[u8]) -> Option<String> {
+    let (body, le) = match head {
+        [0xFF, 0xFE, rest @ ..] => (rest, true),
+        [0xFE, 0xFF, rest @ ..] => (rest, false),
+        _ => return None,
+    };
+    let units = body.chunks_exact(2).map(|c| {
+        if le {
+            u16::from_le_bytes([c[0], c[1]])
+        } else {
+            u16::from_be_bytes([c[0], c[1]])
+        }
+    });
+    Some(char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect())
+}
+
+/// Many NUL bytes or control characters: not a text log. A few are tolerated:
+/// web logs carry the odd raw TLS handshake a scanner sent to a plain-HTTP port.
 fn looks_binary(head: &[u8]) -> bool {
     let sample = &head[..head.len().min(8192)];
     if sample.is_empty() {
         return true;
     }
-    if memchr::memchr(0, sample).is_some() {
-        return true;
-    }
+    let nul = memchr::memchr_iter(0, sample).count();
     let control = sample
         .iter()
         .filter(|&&b| b < 0x20 && !matches!(b, b'\n' | b'\r' | b'\t' | 0x0c))
         .count();
-    control * 20 > sample.len()
+    nul * 200 > sample.len() || control * 20 > sample.len()
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@
 
 use crate::authlog;
 use crate::syslog_common::{
-    naive, parse_3164, parse_iso_offset, read_lines, snippet, LocalZone, YearResolver,
+    naive, parse_3164, parse_iso_offset, read_lines, snippet, LocalZone, YearResolver, MAX_FIELDS,
 };
 use crate::{EventSink, ReadContext, ReadError};
 use firebreak_event::{Event, Location, SourceKind, Timestamp, TzPolicy};
@@ -327,6 +327,9 @@ fn push_structured(sd: &str, ev: &mut Event) {
             let Some((value, r)) = sd_value(r) else {
                 return;
             };
+            if ev.fields.len() >= MAX_FIELDS {
+                return;
+            }
             ev.fields.push(format!("{id}.{name}"), value);
             rest = r;
         }

@@ -69,6 +69,11 @@ pub(crate) fn read_lines(
     Ok(())
 }
 
+/// Most fields one event gets from a line; the rest stays in the message. A bound
+/// because `Fields::push` renames duplicates by searching, and hostile lines can repeat
+/// a key thousands of times.
+pub(crate) const MAX_FIELDS: usize = 128;
+
 /// At most 60 characters of `s`, for rejection reasons.
 pub(crate) fn snippet(s: &str) -> &str {
     match s.char_indices().nth(60) {

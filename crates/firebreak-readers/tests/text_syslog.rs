@@ -436,6 +436,26 @@ fn long_lines_are_rejected_not_buffered() {
         .starts_with("line longer than 64 bytes"));
 }
 
+#[test]
+fn hostile_repeated_keys_are_bounded() {
+    let ns = format!(
+        "11/24/2026:21:14:03 GMT ns01 0-PPE-0 : default SSLVPN LOGIN 1 0 : {}\n",
+        "User a - ".repeat(50_000)
+    );
+    let sink = run(Format::Netscaler, ns.as_bytes(), &ReadContext::new("t"));
+    assert!(sink.events[0].fields.len() <= 140);
+    let sudo = format!(
+        "Nov 24 21:14:03 web01 sudo: jdoe : {}COMMAND=/bin/id\n",
+        "TTY=pts/0 ; ".repeat(50_000)
+    );
+    let sink = run(Format::Syslog, sudo.as_bytes(), &ctx_year(2026));
+    assert!(sink.events[0].fields.len() <= 140);
+    assert_eq!(
+        sink.events[0].process.command_line.as_deref(),
+        Some("/bin/id")
+    );
+}
+
 fn ns_ctx() -> ReadContext {
     ReadContext::new("ns.log")
 }

@@ -199,7 +199,6 @@ fn tomcat_access_log_from_shared_samples() {
 }
 
 #[test]
-#[ignore = "sniff's looks_binary treats the NUL of a logged TLS handshake (line 27) as binary"]
 fn tomcat_access_log_sniffs_whole() {
     let path = shared("Command and Control/web_attack_and_isp_webshell_localhost_access_log.txt");
     let bytes = std::fs::read(path).expect("shared sample");
@@ -714,41 +713,5 @@ proptest! {
             bytes[at] = byte.wrapping_add(k as u8);
         }
         check_invariants(&read_bytes(format, bytes));
-    }
-}
-
-/// Rough throughput per reader (debug builds are many times slower than release):
-/// `cargo test -p firebreak-readers --test text_web throughput -- --ignored --nocapture`.
-#[test]
-#[ignore = "timing, not a check"]
-fn throughput() {
-    let samples: [(&str, Format); 6] = [
-        ("web/apache_combined.log", Format::WebAccess),
-        ("iis/u_ex241124.log", Format::Iis),
-        ("squid/access.log", Format::Squid),
-        ("bodyfile/fls_root.body", Format::Bodyfile),
-        ("csv/export_guess.csv", Format::Csv),
-        ("csv/events.jsonl", Format::Jsonl),
-    ];
-    for (path, format) in samples {
-        let text = std::fs::read_to_string(fixture(path)).unwrap();
-        let (head, body) = match format {
-            Format::Csv => text.split_once('\n').unwrap(),
-            _ => ("", text.as_str()),
-        };
-        let mut big = format!("{head}\n");
-        let mut lines = 0;
-        while big.len() < 20 << 20 {
-            big.push_str(body);
-            lines += body.lines().count();
-        }
-        let start = std::time::Instant::now();
-        let sink = read_bytes(format, big.into_bytes());
-        let secs = start.elapsed().as_secs_f64();
-        println!(
-            "{path}: {lines} lines, {} events, {:.0} lines/s",
-            sink.events.len(),
-            lines as f64 / secs
-        );
     }
 }

@@ -5,7 +5,7 @@ use crate::catalog::{HTTP_PATHS, SITES};
 use crate::emit::{line, PlacedLabels, Queues, TextFile, TimeFmt};
 use crate::out::{Addr, Out};
 use crate::rng::Rng;
-use crate::sched::{minutes, Due, Profile, Sched};
+use crate::sched::{Due, Profile, Sched};
 use crate::time::{Ticks, DAY, HOUR, MS, SEC};
 use crate::world::World;
 use crate::SimError;
@@ -76,7 +76,16 @@ fn browse(w: &World, rng: &mut Rng, f: &mut TextFile) -> Result<(), SimError> {
     let staff = w.staff();
     let u = &staff[rng.below(staff.len() as u64) as usize];
     let ip = u.ws.map_or("10.0.2.10", |h| w.hosts[h].ip.as_str());
-    let &(host, addr, http) = rng.weighted(&SITES.iter().map(|&(wt, h, a, p)| (wt, (h, a, p))).collect::<Vec<_>>());
+    let total: u32 = SITES.iter().map(|s| s.0).sum();
+    let mut r = rng.below(u64::from(total)) as u32;
+    let &(_, host, addr, http) = SITES
+        .iter()
+        .find(|s| {
+            let hit = r < s.0;
+            r = r.saturating_sub(s.0);
+            hit
+        })
+        .unwrap_or(&SITES[0]);
     request(rng, f, ip, &u.sam, host, addr, http)
 }
 
@@ -104,9 +113,4 @@ fn denied(w: &World, rng: &mut Rng, f: &mut TextFile) -> Result<(), SimError> {
     let ip = u.ws.map_or("10.0.2.10", |h| w.hosts[h].ip.as_str());
     let host = rng.pick(&["www.pokerstars.eu", "www.bet365.com", "mega.nz", "www.wetransfer.com"]);
     line!(f, " {:>6} {ip} TCP_DENIED/403 3950 CONNECT {host}:443 {} HIER_NONE/- text/html\n", rng.range(0, 3), u.sam)
-}
-
-#[allow(dead_code)]
-fn unused(rng: &mut Rng) -> Ticks {
-    minutes(rng, 0, 1)
 }

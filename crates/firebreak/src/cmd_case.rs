@@ -20,7 +20,7 @@ pub fn run(c: &CaseCommand) -> Result<Outcome> {
 }
 
 fn open(dir: &Path) -> Result<Case> {
-    Case::open_existing(dir).with_context(|| format!("opening case {}", dir.display()))
+    Case::open_read(dir).with_context(|| format!("opening case {}", dir.display()))
 }
 
 fn status(dir: &Path, max_rejected: u64, json: bool) -> Result<Outcome> {

@@ -49,7 +49,7 @@ fn output_format(f: FormatArg) -> OutputFormat {
 fn open_case(a: &TimelineArgs) -> Result<Case> {
     match (&a.case, a.paths.is_empty()) {
         (Some(dir), true) => {
-            Case::open_existing(dir).with_context(|| format!("opening case {}", dir.display()))
+            Case::open_read(dir).with_context(|| format!("opening case {}", dir.display()))
         }
         (Some(_), false) => bail!("give either --case or evidence paths, not both"),
         (None, true) => bail!("give --case DIR or evidence paths to look at"),
