@@ -61,6 +61,7 @@ struct Walker<'a> {
 /// A member's name, checked: `None` when it would escape the archive.
 fn safe_member_name(name: &str) -> Option<String> {
     let name = name.replace('\\', "/");
+    let name = name.trim_start_matches("./").to_string();
     let absolute = name.starts_with('/') || name.as_bytes().get(1) == Some(&b':');
     let escapes = name.split('/').any(|c| c == "..");
     (!absolute && !escapes && !name.is_empty()).then_some(name)

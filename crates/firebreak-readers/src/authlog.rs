@@ -218,45 +218,42 @@ fn sudo(msg: &str, ev: &mut Event) {
     set_id(ev, id, desc::EVENT_LOGGED);
 }
 
-/// `(to root) jdoe on pts/0`, `FAILED SU (to root) jdoe on pts/0`,
-/// `Successful su for root by jdoe`, `FAILED su for root by jdoe`.
+/// `(to root) jdoe on pts/0`, `FAILED SU (to root) jdoe on pts/0` (util-linux),
+/// `Successful su for root by jdoe`, `FAILED su for root by jdoe` (shadow-utils).
 fn su(msg: &str, ev: &mut Event) {
-    let (failed, rest) = match msg.strip_prefix("FAILED SU ") {
-        Some(r) => (true, r),
-        None => (false, msg),
-    };
-    let (target, user, tty) = if let Some(r) = rest.strip_prefix("(to ") {
-        let Some((target, r)) = r.split_once(") ") else {
-            return;
-        };
-        let (user, tty) = r.rsplit_once(" on ").unwrap_or((r, ""));
-        (target, user, tty)
-    } else if let Some(r) = msg.strip_prefix("Successful su for ") {
-        let Some((target, user)) = r.split_once(" by ") else {
-            return;
-        };
-        (target, user, "")
+    let (failed, parts) = if let Some(r) = msg.strip_prefix("FAILED SU ") {
+        (true, su_to(r))
     } else if let Some(r) = msg.strip_prefix("FAILED su for ") {
-        let Some((target, user)) = r.split_once(" by ") else {
-            return;
-        };
-        return su_fields(ev, "su.failed", desc::EVENT_LOGGED, [target, user, ""]);
+        (true, su_for(r))
+    } else if let Some(r) = msg.strip_prefix("Successful su for ") {
+        (false, su_for(r))
     } else {
+        (false, su_to(msg))
+    };
+    let Some((target, user, tty)) = parts else {
         return;
     };
-    let (id, d) = if failed {
-        ("su.failed", desc::EVENT_LOGGED)
+    if failed {
+        set_id(ev, "su.failed", desc::EVENT_LOGGED);
     } else {
-        ("su.session", desc::LOGON)
-    };
-    su_fields(ev, id, d, [target, user, tty]);
-}
-
-fn su_fields(ev: &mut Event, id: &str, d: &str, [target, user, tty]: [&str; 3]) {
-    set_id(ev, id, d);
+        set_id(ev, "su.session", desc::LOGON);
+    }
     set_user(ev, user);
     push(ev, "target_user", target);
     push(ev, "tty", tty);
+}
+
+/// `(to root) jdoe on pts/0` → target, user, tty.
+fn su_to(s: &str) -> Option<(&str, &str, &str)> {
+    let (target, rest) = s.strip_prefix("(to ")?.split_once(") ")?;
+    let (user, tty) = rest.rsplit_once(" on ").unwrap_or((rest, ""));
+    Some((target, user, tty))
+}
+
+/// `root by jdoe` → target, user, no tty.
+fn su_for(s: &str) -> Option<(&str, &str, &str)> {
+    let (target, user) = s.split_once(" by ")?;
+    Some((target, user, ""))
 }
 
 fn logind(msg: &str, ev: &mut Event) {
@@ -433,4 +430,82 @@ fn cron(msg: &str, ev: &mut Event) {
     set_user(ev, user);
     push(ev, "command", cmd);
     ev.process.command_line = Some(cmd.to_string());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use firebreak_event::{Location, Timestamp};
+
+    fn enriched(program: &str, msg: &str) -> Event {
+        let ts = Timestamp::from_secs(0).unwrap();
+        let mut ev = Event::new(ts, SourceKind::Syslog, Location::Line(1));
+        enrich(program, msg, &mut ev);
+        ev
+    }
+
+    fn id(ev: &Event) -> &str {
+        ev.event_id.as_deref().unwrap_or("-")
+    }
+
+    #[test]
+    fn su_forms() {
+        let ev = enriched("su", "FAILED SU (to root) jdoe on pts/1");
+        assert_eq!(
+            (id(&ev), ev.fields.get("tty")),
+            ("su.failed", Some("pts/1"))
+        );
+        let ev = enriched("su", "Successful su for root by jdoe");
+        assert_eq!(id(&ev), "su.session");
+        assert_eq!(ev.fields.get("target_user"), Some("root"));
+        assert_eq!(ev.user.name.as_deref(), Some("jdoe"));
+        assert_eq!(
+            id(&enriched("su", "FAILED su for root by mallory")),
+            "su.failed"
+        );
+    }
+
+    #[test]
+    fn login_and_sshd_extras() {
+        let ev = enriched(
+            "login",
+            "FAILED LOGIN (1) on '/dev/tty1' FOR 'root', Authentication failure",
+        );
+        assert_eq!(id(&ev), "login.failed");
+        assert_eq!(ev.user.name.as_deref(), Some("root"));
+        assert_eq!(ev.fields.get("tty"), Some("/dev/tty1"));
+        assert_eq!(
+            id(&enriched("login", "ROOT LOGIN  on '/dev/tty1'")),
+            "login.root_login"
+        );
+        let ev = enriched(
+            "sshd-session",
+            "error: maximum authentication attempts exceeded for invalid user oracle from 192.0.2.9 port 4711 ssh2 [preauth]",
+        );
+        assert_eq!(id(&ev), "sshd.max_auth_attempts");
+        assert_eq!(ev.user.name.as_deref(), Some("oracle"));
+        assert_eq!(ev.network.src_port, Some(4711));
+        let ev = enriched(
+            "sshd",
+            "Accepted keyboard-interactive/pam for jdoe from 2001:db8::7 port 2222 ssh2",
+        );
+        assert_eq!(ev.fields.get("auth_method"), Some("keyboard-interactive"));
+        assert_eq!(ev.network.src_ip.as_deref(), Some("2001:db8::7"));
+        let ev = enriched("sshd", "Server listening on 0.0.0.0 port 22.");
+        assert_eq!((id(&ev), ev.source), ("-", SourceKind::AuthLog));
+    }
+
+    #[test]
+    fn other_programs_stay_syslog() {
+        let ev = enriched("systemd", "Started session-42.scope.");
+        assert_eq!((id(&ev), ev.source), ("-", SourceKind::Syslog));
+        let ev = enriched(
+            "gdm-password]",
+            "pam_unix(gdm-password:session): session opened for user jdoe(uid=1000) by (uid=0)",
+        );
+        assert_eq!(
+            (id(&ev), ev.source),
+            ("pam.session_opened", SourceKind::AuthLog)
+        );
+    }
 }

@@ -1,14 +1,21 @@
 //! Background activity of one Windows host: its Security, System and Sysmon logs,
 //! written together in one pass (with the attack's records for that host merged in).
 
-use crate::catalog::{App, ADMIN_APPS, EXPLORER, SERVICES, SYSTEM_APPS, USERINIT, USER_APPS, USER_FILES};
+use crate::catalog::{
+    App, ADMIN_APPS, EXPLORER, SERVICES, SYSTEM_APPS, USERINIT, USER_APPS, USER_FILES,
+};
 use crate::emit::{PlacedLabels, Queues, WinFile};
 use crate::out::{Addr, Out};
 use crate::rng::Rng;
 use crate::sched::{minutes, Due, Profile, Sched};
-use crate::time::{weekday, Ticks, DAY, HOUR, MIN, SEC};
-use crate::win::{scm_binary, Tpl, E4624, E4634, E4647, E4672, E4688, E4768, E4769, E4776, E5145, E7036, S1, S11, S3};
-use crate::winev::{self, fake_hashes, Acct, Auth, Conn, Logon, Proc, ShareAccess, Start, ADMIN_PRIVS, SYSTEM_PRIVS};
+use crate::time::{weekday, Ticks, DAY, HOUR, SEC};
+use crate::win::{
+    scm_binary, Tpl, E4624, E4634, E4647, E4672, E4688, E4768, E4769, E4776, E5145, E7036, S1, S11,
+    S3,
+};
+use crate::winev::{
+    self, fake_hashes, Acct, Auth, Conn, Logon, Proc, ShareAccess, Start, ADMIN_PRIVS, SYSTEM_PRIVS,
+};
 use crate::world::{Host, Role, ShareFile, World, DOMAIN, PROXY_IP, PROXY_PORT};
 use crate::SimError;
 use std::path::Path;
@@ -46,7 +53,8 @@ const STREAMS: &[(Role, u8, f64, Profile, bool)] = &[
 /// Streams every host has.
 const COMMON: &[(u8, f64)] = &[(K_SYSPROC, 2.0), (K_SVCLOGON, 1.0), (K_SVCSTATE, 0.8)];
 
-const ACCESS_READ: &str = "%%1538\r\n\t\t\t\t%%1541\r\n\t\t\t\t%%4416\r\n\t\t\t\t%%4419\r\n\t\t\t\t%%4423\r\n\t\t\t\t";
+const ACCESS_READ: &str =
+    "%%1538\r\n\t\t\t\t%%1541\r\n\t\t\t\t%%4416\r\n\t\t\t\t%%4419\r\n\t\t\t\t%%4423\r\n\t\t\t\t";
 
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Later {
@@ -69,7 +77,8 @@ pub(crate) struct Tables {
 
 impl Tables {
     pub(crate) fn new() -> Tables {
-        let hashes = |apps: &[(u32, App)]| apps.iter().map(|(_, a)| fake_hashes(a.exe.image)).collect();
+        let hashes =
+            |apps: &[(u32, App)]| apps.iter().map(|(_, a)| fake_hashes(a.exe.image)).collect();
         Tables {
             user_hashes: hashes(USER_APPS),
             sys_hashes: hashes(SYSTEM_APPS),
@@ -93,7 +102,6 @@ struct Session {
 struct Gen<'w> {
     w: &'w World,
     h: &'w Host,
-    hi: usize,
     shares: &'w [ShareFile],
     tables: &'w Tables,
     rng: Rng,
@@ -120,7 +128,12 @@ pub(crate) fn write_host(
         let rel = format!("{}/{name}", h.name);
         let addr = if json { Addr::Line } else { Addr::Record };
         let out = Out::create(out_dir, &rel, addr, 10)?;
-        Ok(WinFile::new(out, rng.range(2_000, 900_000) as u64, json, queues.take(&rel)))
+        Ok(WinFile::new(
+            out,
+            rng.range(2_000, 900_000) as u64,
+            json,
+            queues.take(&rel),
+        ))
     };
     let sec = file("Security.xml", false, &mut rng)?;
     let sys = file("System.xml", false, &mut rng)?;
@@ -132,7 +145,18 @@ pub(crate) fn write_host(
         explorer: rng.range(1000, 2000) as u32 * 4,
         guid: rng.next_u64(),
     };
-    let gen = Gen { w, h, hi, shares, tables, rng, sec, sys, smon, seq: 1, session };
+    let gen = Gen {
+        w,
+        h,
+        shares,
+        tables,
+        rng,
+        sec,
+        sys,
+        smon,
+        seq: 1,
+        session,
+    };
     gen.run(&mut sched, placed)
 }
 
@@ -185,17 +209,27 @@ impl<'w> Gen<'w> {
 
     fn security(&mut self, tpl: &Tpl, t: Ticks, vals: &[crate::win::V]) -> Result<(), SimError> {
         let tid = self.rng.range(100, 2000) as u32 * 4;
-        self.sec.write(self.h, tpl, t, self.h.lsass_pid, tid, None, vals)
+        self.sec
+            .write(self.h, tpl, t, self.h.lsass_pid, tid, None, vals)
     }
 
     fn sysmon(&mut self, tpl: &Tpl, t: Ticks, vals: &[crate::win::V]) -> Result<(), SimError> {
         let tid = self.rng.range(500, 1500) as u32 * 4;
-        self.smon.write(self.h, tpl, t, self.h.sysmon_pid, tid, Some("S-1-5-18"), vals)
+        self.smon.write(
+            self.h,
+            tpl,
+            t,
+            self.h.sysmon_pid,
+            tid,
+            Some("S-1-5-18"),
+            vals,
+        )
     }
 
     fn system(&mut self, tpl: &Tpl, t: Ticks, vals: &[crate::win::V]) -> Result<(), SimError> {
         let tid = self.rng.range(100, 3000) as u32 * 4;
-        self.sys.write(self.h, tpl, t, self.h.services_pid, tid, None, vals)
+        self.sys
+            .write(self.h, tpl, t, self.h.services_pid, tid, None, vals)
     }
 
     fn next_proc(&mut self) -> (u64, u32) {
@@ -214,7 +248,9 @@ impl<'w> Gen<'w> {
 
     fn ws_ip(&self, user: usize) -> &'w str {
         let w = self.w;
-        w.users[user].ws.map_or("10.0.2.10", |h| w.hosts[h].ip.as_str())
+        w.users[user]
+            .ws
+            .map_or("10.0.2.10", |h| w.hosts[h].ip.as_str())
     }
 
     fn stream(&mut self, k: u8, t: Ticks, sched: &mut Sched<Later>) -> Result<(), SimError> {
@@ -244,12 +280,23 @@ impl<'w> Gen<'w> {
             Later::DayLogon => self.day_logon(t, sched),
             Later::DayLogoff { id } => {
                 let user = Acct::user(self.w, self.owner());
-                self.security(&E4647, t, &[user.sid(), crate::win::V::S(user.name), crate::win::V::S(DOMAIN), crate::win::V::Hex(id)])?;
+                self.security(
+                    &E4647,
+                    t,
+                    &[
+                        user.sid(),
+                        crate::win::V::S(user.name),
+                        crate::win::V::S(DOMAIN),
+                        crate::win::V::Hex(id),
+                    ],
+                )?;
                 self.security(&E4634, t + 3 * MS_, &winev::e4634(user, id, 2))
             }
-            Later::Logoff { user, id, ltype } => {
-                self.security(&E4634, t, &winev::e4634(Acct::user(self.w, user), id, ltype))
-            }
+            Later::Logoff { user, id, ltype } => self.security(
+                &E4634,
+                t,
+                &winev::e4634(Acct::user(self.w, user), id, ltype),
+            ),
             Later::SvcStop { svc } => self.service_state(t, svc, false),
             Later::Backup => self.backup(t),
             Later::Support => {
@@ -283,20 +330,31 @@ impl<'w> Gen<'w> {
 
     fn start(&mut self, t: Ticks, s: &Start<'w>) -> Result<(), SimError> {
         self.sysmon(&S1, t, &winev::s1(self.h, t, s))?;
-        self.security(&E4688, t + self.rng.range(1, 20 * MS_), &winev::e4688(s))
+        let t2 = t + self.rng.range(1, 20 * MS_);
+        self.security(&E4688, t2, &winev::e4688(s))
     }
 
     fn user_app(&mut self, t: Ticks) -> Result<(), SimError> {
         use crate::win::V;
         let i = self.rng.below(USER_APPS.len() as u64) as usize;
-        let i = if self.rng.chance(0.5) { weighted_index(&mut self.rng, USER_APPS) } else { i };
+        let i = if self.rng.chance(0.5) {
+            weighted_index(&mut self.rng, USER_APPS)
+        } else {
+            i
+        };
         let app = &USER_APPS[i].1;
         let owner = self.owner();
         let sam: &'w str = &self.w.users[owner].sam;
         let (guid, pid) = self.next_proc();
         let s = Start {
             exe: &app.exe,
-            p: Proc { guid, pid, image: V::Tpl(app.exe.image, sam), cmd: V::Tpl(app.cmd, sam), user: V::Cat("CORP\\", sam) },
+            p: Proc {
+                guid,
+                pid,
+                image: V::Tpl(app.exe.image, sam),
+                cmd: V::Tpl(app.cmd, sam),
+                user: V::Cat("CORP\\", sam),
+            },
             parent: self.explorer(),
             cwd: V::Tpl("C:\\Users\\{U}\\", sam),
             subject: Acct::user(self.w, owner),
@@ -315,7 +373,13 @@ impl<'w> Gen<'w> {
         let (guid, pid) = self.next_proc();
         let s = Start {
             exe: &app.exe,
-            p: Proc { guid, pid, image: V::S(app.exe.image), cmd: V::S(app.cmd), user: V::S("NT AUTHORITY\\SYSTEM") },
+            p: Proc {
+                guid,
+                pid,
+                image: V::S(app.exe.image),
+                cmd: V::S(app.cmd),
+                user: V::S("NT AUTHORITY\\SYSTEM"),
+            },
             parent: self.services(),
             cwd: V::S("C:\\Windows\\system32\\"),
             subject: Acct::machine(self.h),
@@ -394,25 +458,53 @@ impl<'w> Gen<'w> {
         match k {
             K_TGT => {
                 let vals = [
-                    V::S(&user.sam), V::S("CORP.LOCAL"), V::Sid(&w.domain_sid, user.rid), V::S("krbtgt"),
-                    V::Sid(&w.domain_sid, 502), V::Hex(0x4081_0010), V::Hex(0), V::Hex(0x12), V::U(2),
-                    V::Cat("::ffff:", ip), V::U(port), V::S(""), V::S(""), V::S(""),
+                    V::S(&user.sam),
+                    V::S("CORP.LOCAL"),
+                    V::Sid(&w.domain_sid, user.rid),
+                    V::S("krbtgt"),
+                    V::Sid(&w.domain_sid, 502),
+                    V::Hex(0x4081_0010),
+                    V::Hex(0),
+                    V::Hex(0x12),
+                    V::U(2),
+                    V::Cat("::ffff:", ip),
+                    V::U(port),
+                    V::S(""),
+                    V::S(""),
+                    V::S(""),
                 ];
                 self.security(&E4768, t, &vals)
             }
             K_TGS => {
                 let target = if self.rng.chance(0.5) { w.fs } else { w.dc };
                 let vals = [
-                    V::Cat(&user.sam, "@CORP.LOCAL"), V::S("CORP.LOCAL"), V::S(&w.hosts[target].machine),
-                    V::Sid(&w.domain_sid, 1000 + target as u32), V::Hex(0x4081_0000), V::Hex(0x12),
-                    V::Cat("::ffff:", ip), V::U(port), V::Hex(0), V::Guid(self.rng.next_u64() as u128 * 0x1_0000_0001), V::S("-"),
+                    V::Cat(&user.sam, "@CORP.LOCAL"),
+                    V::S("CORP.LOCAL"),
+                    V::S(&w.hosts[target].machine),
+                    V::Sid(&w.domain_sid, 1000 + target as u32),
+                    V::Hex(0x4081_0000),
+                    V::Hex(0x12),
+                    V::Cat("::ffff:", ip),
+                    V::U(port),
+                    V::Hex(0),
+                    V::Guid(self.rng.next_u64() as u128 * 0x1_0000_0001),
+                    V::S("-"),
                 ];
                 self.security(&E4769, t, &vals)
             }
             _ => {
-                let status = if self.rng.chance(0.05) { 0xc000_006a } else { 0 };
+                let status = if self.rng.chance(0.05) {
+                    0xc000_006a
+                } else {
+                    0
+                };
                 let ws = user.ws.map_or("-", |h| w.hosts[h].name.as_str());
-                let vals = [V::S("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0"), V::S(&user.sam), V::S(ws), V::Hex(status)];
+                let vals = [
+                    V::S("MICROSOFT_AUTHENTICATION_PACKAGE_V1_0"),
+                    V::S(&user.sam),
+                    V::S(ws),
+                    V::Hex(status),
+                ];
                 self.security(&E4776, t, &vals)
             }
         }
@@ -433,8 +525,19 @@ impl<'w> Gen<'w> {
             guid: u128::from(self.rng.next_u64()) << 64 | u128::from(self.rng.next_u64()),
         };
         self.security(&E4624, t, &winev::e4624(self.h, &l))?;
-        let stay = if self.h.role == Role::Dc { self.rng.range(SEC, 40 * SEC) } else { minutes(&mut self.rng, 5, 90) };
-        sched.defer(t + stay, Later::Logoff { user: u, id, ltype: 3 });
+        let stay = if self.h.role == Role::Dc {
+            self.rng.range(SEC, 40 * SEC)
+        } else {
+            minutes(&mut self.rng, 5, 90)
+        };
+        sched.defer(
+            t + stay,
+            Later::Logoff {
+                user: u,
+                id,
+                ltype: 3,
+            },
+        );
         Ok(())
     }
 
@@ -461,7 +564,13 @@ impl<'w> Gen<'w> {
     fn smb_file(&mut self, t: Ticks) -> Result<(), SimError> {
         use crate::win::V;
         let f = self.rng.pick(self.shares);
-        let p = Proc { guid: 2, pid: 4, image: V::S("System"), cmd: V::S(""), user: V::S("NT AUTHORITY\\SYSTEM") };
+        let p = Proc {
+            guid: 2,
+            pid: 4,
+            image: V::S("System"),
+            cmd: V::S(""),
+            user: V::S("NT AUTHORITY\\SYSTEM"),
+        };
         self.sysmon(&S11, t, &winev::s11(self.h, t, &p, V::Cat("D:\\", &f.path)))
     }
 
@@ -473,7 +582,13 @@ impl<'w> Gen<'w> {
     }
 
     /// An administrator's RDP session: logon, privileges, a tool, logoff later.
-    fn rdp_admin(&mut self, t: Ticks, admin: usize, ip: &'w str, sched: &mut Sched<Later>) -> Result<(), SimError> {
+    fn rdp_admin(
+        &mut self,
+        t: Ticks,
+        admin: usize,
+        ip: &'w str,
+        sched: &mut Sched<Later>,
+    ) -> Result<(), SimError> {
         use crate::win::V;
         let id = self.rng.range(0x100_0000, 0xfff_ffff) as u64;
         let user = Acct::user(self.w, admin);
@@ -496,8 +611,20 @@ impl<'w> Gen<'w> {
         let sam: &'w str = &self.w.users[admin].sam;
         let s = Start {
             exe: &app.exe,
-            p: Proc { guid, pid, image: V::S(app.exe.image), cmd: V::S(app.cmd), user: V::Cat("CORP\\", sam) },
-            parent: Proc { guid: guid ^ 0xe, pid: pid + 8, image: V::S(EXPLORER.image), cmd: V::S("C:\\Windows\\Explorer.EXE"), user: V::Cat("CORP\\", sam) },
+            p: Proc {
+                guid,
+                pid,
+                image: V::S(app.exe.image),
+                cmd: V::S(app.cmd),
+                user: V::Cat("CORP\\", sam),
+            },
+            parent: Proc {
+                guid: guid ^ 0xe,
+                pid: pid + 8,
+                image: V::S(EXPLORER.image),
+                cmd: V::S("C:\\Windows\\Explorer.EXE"),
+                user: V::Cat("CORP\\", sam),
+            },
             cwd: V::Tpl("C:\\Users\\{U}\\", sam),
             subject: user,
             logon_id: id,
@@ -505,8 +632,16 @@ impl<'w> Gen<'w> {
             integrity: "High",
             hashes: V::S(&self.tables.admin_hashes[i]),
         };
-        self.start(t + self.rng.range(20 * SEC, 90 * SEC), &s)?;
-        sched.defer(t + minutes(&mut self.rng, 12, 45), Later::Logoff { user: admin, id, ltype: 10 });
+        let t2 = t + self.rng.range(20 * SEC, 90 * SEC);
+        self.start(t2, &s)?;
+        sched.defer(
+            t + minutes(&mut self.rng, 12, 45),
+            Later::Logoff {
+                user: admin,
+                id,
+                ltype: 10,
+            },
+        );
         Ok(())
     }
 
@@ -532,19 +667,48 @@ impl<'w> Gen<'w> {
             self.security(&E4672, t, &winev::e4672(user, id, ADMIN_PRIVS))?;
         }
         let (guid, pid) = self.next_proc();
-        self.session = Session { id, explorer: pid, guid };
+        self.session = Session {
+            id,
+            explorer: pid,
+            guid,
+        };
         let sam: &'w str = &self.w.users[owner].sam;
         let me = V::Cat("CORP\\", sam);
-        let winlogon = Proc { guid: 3, pid: self.h.services_pid + 0x40, image: V::S("C:\\Windows\\System32\\winlogon.exe"), cmd: V::S("winlogon.exe"), user: V::S("NT AUTHORITY\\SYSTEM") };
-        let init = Proc { guid: guid ^ 0x55, pid: pid + 0x1c, image: V::S(USERINIT.image), cmd: V::S("C:\\Windows\\system32\\userinit.exe"), user: me.clone() };
+        let winlogon = Proc {
+            guid: 3,
+            pid: self.h.services_pid + 0x40,
+            image: V::S("C:\\Windows\\System32\\winlogon.exe"),
+            cmd: V::S("winlogon.exe"),
+            user: V::S("NT AUTHORITY\\SYSTEM"),
+        };
+        let init = Proc {
+            guid: guid ^ 0x55,
+            pid: pid + 0x1c,
+            image: V::S(USERINIT.image),
+            cmd: V::S("C:\\Windows\\system32\\userinit.exe"),
+            user: me.clone(),
+        };
         let hash = &self.tables.explorer_hash;
-        let common = |exe, p, parent| Start { exe, p, parent, cwd: V::S("C:\\Windows\\system32\\"), subject: user, logon_id: id, session: 1, integrity: "Medium", hashes: V::S(hash) };
+        let common = |exe, p, parent| Start {
+            exe,
+            p,
+            parent,
+            cwd: V::S("C:\\Windows\\system32\\"),
+            subject: user,
+            logon_id: id,
+            session: 1,
+            integrity: "Medium",
+            hashes: V::S(hash),
+        };
         let s = common(&USERINIT, init.clone(), winlogon);
         self.start(t + 2 * SEC, &s)?;
         let s = common(&EXPLORER, self.explorer(), init);
         self.start(t + 3 * SEC, &s)?;
         let day = t - t.rem_euclid(DAY);
-        sched.defer(day + 15 * HOUR + minutes(&mut self.rng, 30, 200), Later::DayLogoff { id });
+        sched.defer(
+            day + 15 * HOUR + minutes(&mut self.rng, 30, 200),
+            Later::DayLogoff { id },
+        );
         Ok(())
     }
 
@@ -566,7 +730,13 @@ impl<'w> Gen<'w> {
             hashes: V::S(&self.tables.explorer_hash),
         };
         self.start(t, &s)?;
-        let c = Conn { src_port: self.rng.range(49_152, 65_535) as u16, dst_ip: PROXY_IP, dst_host: "proxy.corp.local", dst_port: PROXY_PORT, dst_port_name: "-" };
+        let c = Conn {
+            src_port: self.rng.range(49_152, 65_535) as u16,
+            dst_ip: PROXY_IP,
+            dst_host: "proxy.corp.local",
+            dst_port: PROXY_PORT,
+            dst_port_name: "-",
+        };
         self.sysmon(&S3, t + 4 * SEC, &winev::s3(self.h, t + 4 * SEC, &s.p, &c))
     }
 }
@@ -584,6 +754,3 @@ fn weighted_index<T>(rng: &mut Rng, xs: &[(u32, T)]) -> usize {
     }
     xs.len() - 1
 }
-
-#[allow(dead_code)]
-const _UNUSED: Ticks = MIN;

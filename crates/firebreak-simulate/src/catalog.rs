@@ -24,22 +24,134 @@ const MS: &str = "Microsoft Corporation";
 const WIN: &str = "Microsoft® Windows® Operating System";
 const WV: &str = "10.0.19041.1 (WinBuild.160101.0800)";
 
-pub(crate) const EXPLORER: Exe = exe("C:\\Windows\\explorer.exe", WV, "Windows Explorer", WIN, MS, "EXPLORER.EXE");
-pub(crate) const USERINIT: Exe = exe("C:\\Windows\\System32\\userinit.exe", WV, "Userinit Logon Application", WIN, MS, "USERINIT.EXE");
-pub(crate) const CMD: Exe = exe("C:\\Windows\\System32\\cmd.exe", WV, "Windows Command Processor", WIN, MS, "Cmd.Exe");
-pub(crate) const POWERSHELL: Exe = exe("C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe", WV, "Windows PowerShell", WIN, MS, "PowerShell.EXE");
-pub(crate) const WHOAMI: Exe = exe("C:\\Windows\\System32\\whoami.exe", WV, "whoami - displays logged on user information", WIN, MS, "whoami.exe");
-pub(crate) const NET: Exe = exe("C:\\Windows\\System32\\net.exe", WV, "Net Command", WIN, MS, "net.exe");
-pub(crate) const NLTEST: Exe = exe("C:\\Windows\\System32\\nltest.exe", WV, "Microsoft® Logon Server Test Utility", WIN, MS, "nltestrk.exe");
-pub(crate) const IPCONFIG: Exe = exe("C:\\Windows\\System32\\ipconfig.exe", WV, "IP Configuration Utility", WIN, MS, "ipconfig.exe");
-pub(crate) const RUNDLL32: Exe = exe("C:\\Windows\\System32\\rundll32.exe", WV, "Windows host process (Rundll32)", WIN, MS, "RUNDLL32.EXE");
-pub(crate) const VSSADMIN: Exe = exe("C:\\Windows\\System32\\vssadmin.exe", WV, "Command Line Interface for Microsoft® Volume Shadow Copy Service ", WIN, MS, "VSSADMIN.EXE");
-pub(crate) const WMIC: Exe = exe("C:\\Windows\\System32\\wbem\\WMIC.exe", WV, "WMI Commandline Utility", WIN, MS, "wmic.exe");
-pub(crate) const BCDEDIT: Exe = exe("C:\\Windows\\System32\\bcdedit.exe", WV, "Boot Configuration Data Editor", WIN, MS, "bcdedit.exe");
-pub(crate) const WBADMIN: Exe = exe("C:\\Windows\\System32\\wbadmin.exe", WV, "Command Line Interface for Microsoft® BLB Backup", WIN, MS, "WBADMIN.EXE");
-pub(crate) const ADFIND: Exe = exe("C:\\Users\\Public\\Music\\AdFind.exe", "1.57.00", "Joeware ADFind", "ADFind", "www.joeware.net", "AdFind.exe");
-pub(crate) const PSEXEC: Exe = exe("C:\\Users\\Public\\Music\\PsExec64.exe", "2.43", "Execute processes remotely", "Sysinternals PsExec", "Sysinternals - www.sysinternals.com", "psexec.exe");
-pub(crate) const PSEXESVC: Exe = exe("C:\\Windows\\PSEXESVC.exe", "2.43", "PsExec Service", "Sysinternals PsExec", "Sysinternals - www.sysinternals.com", "psexesvc.exe");
+pub(crate) const EXPLORER: Exe = exe(
+    "C:\\Windows\\explorer.exe",
+    WV,
+    "Windows Explorer",
+    WIN,
+    MS,
+    "EXPLORER.EXE",
+);
+pub(crate) const USERINIT: Exe = exe(
+    "C:\\Windows\\System32\\userinit.exe",
+    WV,
+    "Userinit Logon Application",
+    WIN,
+    MS,
+    "USERINIT.EXE",
+);
+pub(crate) const CMD: Exe = exe(
+    "C:\\Windows\\System32\\cmd.exe",
+    WV,
+    "Windows Command Processor",
+    WIN,
+    MS,
+    "Cmd.Exe",
+);
+pub(crate) const POWERSHELL: Exe = exe(
+    "C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe",
+    WV,
+    "Windows PowerShell",
+    WIN,
+    MS,
+    "PowerShell.EXE",
+);
+pub(crate) const WHOAMI: Exe = exe(
+    "C:\\Windows\\System32\\whoami.exe",
+    WV,
+    "whoami - displays logged on user information",
+    WIN,
+    MS,
+    "whoami.exe",
+);
+pub(crate) const NET: Exe = exe(
+    "C:\\Windows\\System32\\net.exe",
+    WV,
+    "Net Command",
+    WIN,
+    MS,
+    "net.exe",
+);
+pub(crate) const NLTEST: Exe = exe(
+    "C:\\Windows\\System32\\nltest.exe",
+    WV,
+    "Microsoft® Logon Server Test Utility",
+    WIN,
+    MS,
+    "nltestrk.exe",
+);
+pub(crate) const IPCONFIG: Exe = exe(
+    "C:\\Windows\\System32\\ipconfig.exe",
+    WV,
+    "IP Configuration Utility",
+    WIN,
+    MS,
+    "ipconfig.exe",
+);
+pub(crate) const RUNDLL32: Exe = exe(
+    "C:\\Windows\\System32\\rundll32.exe",
+    WV,
+    "Windows host process (Rundll32)",
+    WIN,
+    MS,
+    "RUNDLL32.EXE",
+);
+pub(crate) const VSSADMIN: Exe = exe(
+    "C:\\Windows\\System32\\vssadmin.exe",
+    WV,
+    "Command Line Interface for Microsoft® Volume Shadow Copy Service ",
+    WIN,
+    MS,
+    "VSSADMIN.EXE",
+);
+pub(crate) const WMIC: Exe = exe(
+    "C:\\Windows\\System32\\wbem\\WMIC.exe",
+    WV,
+    "WMI Commandline Utility",
+    WIN,
+    MS,
+    "wmic.exe",
+);
+pub(crate) const BCDEDIT: Exe = exe(
+    "C:\\Windows\\System32\\bcdedit.exe",
+    WV,
+    "Boot Configuration Data Editor",
+    WIN,
+    MS,
+    "bcdedit.exe",
+);
+pub(crate) const WBADMIN: Exe = exe(
+    "C:\\Windows\\System32\\wbadmin.exe",
+    WV,
+    "Command Line Interface for Microsoft® BLB Backup",
+    WIN,
+    MS,
+    "WBADMIN.EXE",
+);
+pub(crate) const ADFIND: Exe = exe(
+    "C:\\Users\\Public\\Music\\AdFind.exe",
+    "1.57.00",
+    "Joeware ADFind",
+    "ADFind",
+    "www.joeware.net",
+    "AdFind.exe",
+);
+pub(crate) const PSEXEC: Exe = exe(
+    "C:\\Users\\Public\\Music\\PsExec64.exe",
+    "2.43",
+    "Execute processes remotely",
+    "Sysinternals PsExec",
+    "Sysinternals - www.sysinternals.com",
+    "psexec.exe",
+);
+pub(crate) const PSEXESVC: Exe = exe(
+    "C:\\Windows\\PSEXESVC.exe",
+    "2.43",
+    "PsExec Service",
+    "Sysinternals PsExec",
+    "Sysinternals - www.sysinternals.com",
+    "psexesvc.exe",
+);
 pub(crate) const LOCKER: Exe = exe("C:\\Windows\\Temp\\svcupd.exe", "-", "-", "-", "-", "-");
 
 /// Executables people start from Explorer, with the command line (`{U}` = user).
@@ -77,10 +189,55 @@ pub(crate) const SYSTEM_APPS: &[(u32, App)] = &[
 
 /// What administrators run on servers.
 pub(crate) const ADMIN_APPS: &[(u32, App)] = &[
-    (5, App { exe: exe("C:\\Windows\\System32\\mmc.exe", WV, "Microsoft Management Console", WIN, MS, "MMC.EXE"), cmd: "\"C:\\Windows\\system32\\mmc.exe\" \"C:\\Windows\\system32\\dsa.msc\"" }),
-    (3, App { exe: exe("C:\\Windows\\System32\\ServerManager.exe", WV, "Server Manager", WIN, MS, "ServerManager.exe"), cmd: "\"C:\\Windows\\system32\\ServerManager.exe\"" }),
-    (2, App { exe: POWERSHELL, cmd: "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\"" }),
-    (2, App { exe: exe("C:\\Windows\\System32\\eventvwr.exe", WV, "Event Viewer Snapin Launcher", WIN, MS, "eventvwr.exe"), cmd: "\"C:\\Windows\\system32\\eventvwr.exe\"" }),
+    (
+        5,
+        App {
+            exe: exe(
+                "C:\\Windows\\System32\\mmc.exe",
+                WV,
+                "Microsoft Management Console",
+                WIN,
+                MS,
+                "MMC.EXE",
+            ),
+            cmd: "\"C:\\Windows\\system32\\mmc.exe\" \"C:\\Windows\\system32\\dsa.msc\"",
+        },
+    ),
+    (
+        3,
+        App {
+            exe: exe(
+                "C:\\Windows\\System32\\ServerManager.exe",
+                WV,
+                "Server Manager",
+                WIN,
+                MS,
+                "ServerManager.exe",
+            ),
+            cmd: "\"C:\\Windows\\system32\\ServerManager.exe\"",
+        },
+    ),
+    (
+        2,
+        App {
+            exe: POWERSHELL,
+            cmd: "\"C:\\Windows\\System32\\WindowsPowerShell\\v1.0\\powershell.exe\"",
+        },
+    ),
+    (
+        2,
+        App {
+            exe: exe(
+                "C:\\Windows\\System32\\eventvwr.exe",
+                WV,
+                "Event Viewer Snapin Launcher",
+                WIN,
+                MS,
+                "eventvwr.exe",
+            ),
+            cmd: "\"C:\\Windows\\system32\\eventvwr.exe\"",
+        },
+    ),
 ];
 
 /// Services that start and stop on their own: display name, key name.
@@ -88,7 +245,10 @@ pub(crate) const SERVICES: &[(&str, &str)] = &[
     ("Windows Update", "wuauserv"),
     ("Background Intelligent Transfer Service", "BITS"),
     ("Windows Modules Installer", "TrustedInstaller"),
-    ("WinHTTP Web Proxy Auto-Discovery Service", "WinHttpAutoProxySvc"),
+    (
+        "WinHTTP Web Proxy Auto-Discovery Service",
+        "WinHttpAutoProxySvc",
+    ),
     ("Software Protection", "sppsvc"),
     ("Delivery Optimization", "DoSvc"),
     ("Windows Error Reporting Service", "WerSvc"),
@@ -133,7 +293,14 @@ pub(crate) const HTTP_PATHS: &[(&str, &str)] = &[
     ("/MFEwTzBNMEswSTAJBgUrDgMCGgUABBSAUQYBMq2awn1Rh6Doh%2FsBYgFV7gQUA95QNVbRTLtm8KPiGxvDl7I90VUCEAJ0LqoXyo4hxxe7H%2Fz9DKA%3D", "application/ocsp-response"),
 ];
 
-pub(crate) const VEEAM_MANAGER: Exe = exe("C:\\Program Files\\Veeam\\Backup and Replication\\Backup\\Veeam.Backup.Manager.exe", "12.2.0.334", "Veeam Backup Manager", "Veeam Backup & Replication", "Veeam Software Group GmbH", "Veeam.Backup.Manager.exe");
+pub(crate) const VEEAM_MANAGER: Exe = exe(
+    "C:\\Program Files\\Veeam\\Backup and Replication\\Backup\\Veeam.Backup.Manager.exe",
+    "12.2.0.334",
+    "Veeam Backup Manager",
+    "Veeam Backup & Replication",
+    "Veeam Software Group GmbH",
+    "Veeam.Backup.Manager.exe",
+);
 
 /// Browser strings seen at the Citrix gateway.
 pub(crate) const USER_AGENTS: &[&str] = &[
@@ -145,5 +312,13 @@ pub(crate) const USER_AGENTS: &[&str] = &[
 
 /// Usernames tried by internet password sprayers at the gateway.
 pub(crate) const SPRAY_NAMES: &[&str] = &[
-    "admin", "administrator", "test", "citrix", "user", "scanner", "backup", "support", "info",
+    "admin",
+    "administrator",
+    "test",
+    "citrix",
+    "user",
+    "scanner",
+    "backup",
+    "support",
+    "info",
 ];

@@ -3,7 +3,7 @@
 //! records queued for that file.
 
 use crate::out::{Out, Placed};
-use crate::time::{write_clf, write_epoch_ms, write_netscaler, write_syslog, Ticks};
+use crate::time::{write_epoch_ms, write_netscaler, write_syslog, Ticks};
 use crate::win::{write_json, write_xml, Hdr, Tpl, V};
 use crate::world::Host;
 use crate::SimError;
@@ -99,7 +99,10 @@ impl WinFile {
         vals: &[V],
     ) -> Result<(), SimError> {
         if self.out.count() == 0 && !self.json {
-            self.out.w.write_all(b"<Events>\n").map_err(|e| self.out.err(e))?;
+            self.out
+                .w
+                .write_all(b"<Events>\n")
+                .map_err(|e| self.out.err(e))?;
         }
         let hdr = Hdr {
             time: self.out.begin(t),
@@ -130,7 +133,15 @@ impl WinFile {
             let Body::Win(w) = &rec.body else {
                 unreachable!("text record queued for a Windows log")
             };
-            self.write(host, w.tpl, rec.time, w.pid, w.tid, w.user_sid.as_deref(), &w.vals)?;
+            self.write(
+                host,
+                w.tpl,
+                rec.time,
+                w.pid,
+                w.tid,
+                w.user_sid.as_deref(),
+                &w.vals,
+            )?;
             if let Some(l) = rec.label {
                 placed[l] = Some(self.out.placed());
             }
@@ -141,9 +152,15 @@ impl WinFile {
     pub(crate) fn finish(mut self) -> Result<u64, SimError> {
         if !self.json {
             if self.out.count() == 0 {
-                self.out.w.write_all(b"<Events>\n").map_err(|e| self.out.err(e))?;
+                self.out
+                    .w
+                    .write_all(b"<Events>\n")
+                    .map_err(|e| self.out.err(e))?;
             }
-            self.out.w.write_all(b"</Events>\n").map_err(|e| self.out.err(e))?;
+            self.out
+                .w
+                .write_all(b"</Events>\n")
+                .map_err(|e| self.out.err(e))?;
         }
         self.out.finish()
     }
@@ -155,7 +172,6 @@ pub(crate) enum TimeFmt {
     EpochMs,
     Netscaler,
     Syslog,
-    Clf,
 }
 
 impl TimeFmt {
@@ -164,7 +180,6 @@ impl TimeFmt {
             TimeFmt::EpochMs => write_epoch_ms(w, t),
             TimeFmt::Netscaler => write_netscaler(w, t),
             TimeFmt::Syslog => write_syslog(w, t),
-            TimeFmt::Clf => write_clf(w, t),
         }
     }
 }
@@ -187,10 +202,16 @@ impl TextFile {
     }
 
     pub(crate) fn time(&mut self, t: Ticks) -> Result<(), SimError> {
-        self.fmt.write(&mut self.out.w, t).map_err(|e| self.out.err(e))
+        self.fmt
+            .write(&mut self.out.w, t)
+            .map_err(|e| self.out.err(e))
     }
 
-    pub(crate) fn flush_until(&mut self, t: Ticks, placed: &mut PlacedLabels) -> Result<(), SimError> {
+    pub(crate) fn flush_until(
+        &mut self,
+        t: Ticks,
+        placed: &mut PlacedLabels,
+    ) -> Result<(), SimError> {
         while self.pending.front().is_some_and(|r| r.time <= t) {
             let rec = self.pending.pop_front().expect("checked");
             let Body::Text(line) = &rec.body else {

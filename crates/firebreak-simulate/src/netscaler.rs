@@ -34,20 +34,34 @@ pub(crate) fn prefix() -> String {
     format!("<local0.info> {NS_NSIP} ")
 }
 
-pub(crate) fn write(w: &World, out_dir: &Path, queues: &mut Queues, placed: &mut PlacedLabels) -> Result<u64, SimError> {
+pub(crate) fn write(
+    w: &World,
+    out_dir: &Path,
+    queues: &mut Queues,
+    placed: &mut PlacedLabels,
+) -> Result<u64, SimError> {
     let mut rng = Rng::derive(w.seed, FILE);
     let out = Out::create(out_dir, FILE, Addr::Line, SEC)?;
     let mut f = TextFile::new(out, TimeFmt::Netscaler, queues.take(FILE));
-    let remote: Vec<usize> = (0..w.users.len()).filter(|&u| w.users[u].home_ip.is_some()).collect();
+    let remote: Vec<usize> = (0..w.users.len())
+        .filter(|&u| w.users[u].home_ip.is_some())
+        .collect();
     let mut sched: Sched<End> = Sched::new(w.start, w.end);
     let n = remote.len() as f64;
     sched.add(&mut rng, K_SESSION, 0.12 * n * w.intensity, Profile::Remote);
     sched.add(&mut rng, K_TYPO, 0.006 * n * w.intensity, Profile::Remote);
     sched.add(&mut rng, K_SPRAY, 0.4 * w.intensity.sqrt(), Profile::Flat);
-    let mut g = Gen { w, f: &mut f, seq: rng.range(1000, 90_000) as u64, session: rng.range(100, 5000) as u64 };
+    let mut g = Gen {
+        w,
+        f: &mut f,
+        seq: rng.range(1000, 90_000) as u64,
+        session: rng.range(100, 5000) as u64,
+    };
     loop {
         g.f.flush_until(sched.peek().unwrap_or(Ticks::MAX), placed)?;
-        let Some((t, due)) = sched.pop(&mut rng) else { break };
+        let Some((t, due)) = sched.pop(&mut rng) else {
+            break;
+        };
         match due {
             Due::Stream(K_SESSION) => {
                 let user = *rng.pick(&remote);
@@ -56,11 +70,19 @@ pub(crate) fn write(w: &World, out_dir: &Path, queues: &mut Queues, placed: &mut
             Due::Stream(K_TYPO) => {
                 let user = *rng.pick(&remote);
                 let ip = w.users[user].home_ip.as_deref().unwrap_or("-");
-                g.failed(t, &w.users[user].sam, ip, rng.pick(USER_AGENTS))?;
+                let ua = rng.pick::<&str>(USER_AGENTS);
+                g.failed(t, &w.users[user].sam, ip, ua)?;
             }
             Due::Stream(_) => {
-                let ip = format!("{}.{}.{}.{}", rng.range(23, 223), rng.range(0, 255), rng.range(0, 255), rng.range(1, 255));
-                g.failed(t, rng.pick(SPRAY_NAMES), &ip, "python-requests/2.31.0")?;
+                let ip = format!(
+                    "{}.{}.{}.{}",
+                    rng.range(23, 223),
+                    rng.range(0, 255),
+                    rng.range(0, 255),
+                    rng.range(1, 255)
+                );
+                let name = rng.pick::<&str>(SPRAY_NAMES);
+                g.failed(t, name, &ip, "python-requests/2.31.0")?;
             }
             Due::Deferred(e) if e.step == 0 => g.http(t, &e)?,
             Due::Deferred(e) if e.step == 1 => g.ica_start(t, &e)?,
@@ -84,17 +106,35 @@ impl Gen<'_, '_> {
         line!(self.f, "<local0.info> {NS_NSIP} ")?;
         self.f.time(t)?;
         self.seq += 1;
-        line!(self.f, " {NS_NAME} 0-PPE-0 : default {event} {} 0 : ", self.seq)
+        line!(
+            self.f,
+            " {NS_NAME} 0-PPE-0 : default {event} {} 0 : ",
+            self.seq
+        )
     }
 
-    fn login(&mut self, rng: &mut Rng, t: Ticks, user: usize, sched: &mut Sched<End>) -> Result<(), SimError> {
+    fn login(
+        &mut self,
+        rng: &mut Rng,
+        t: Ticks,
+        user: usize,
+        sched: &mut Sched<End>,
+    ) -> Result<(), SimError> {
         let u = &self.w.users[user];
         let ip = u.home_ip.as_deref().unwrap_or("-");
         self.session += 1;
         let s = self.session;
         self.head(t, "SSLVPN LOGIN")?;
-        line!(self.f, "Context {}@{ip} - SessionId: {s} - User {} - Client_ip {ip} - Nat_ip \"Mapped Ip\" - Vserver {NS_VSERVER} - Browser_type \"{}\" - SSLVPN_client_type ICA - Group(s) \"CitrixUsers\"\n", u.sam, u.sam, rng.pick(USER_AGENTS))?;
-        let end = End { step: 0, user, session: s, start: t + 15 * SEC, vda: rng.range(20, 60) as u8, port: rng.range(49_152, 65_535) as u16, conn: rng.next_u64() };
+        line!(self.f, "Context {}@{ip} - SessionId: {s} - User {} - Client_ip {ip} - Nat_ip \"Mapped Ip\" - Vserver {NS_VSERVER} - Browser_type \"{}\" - SSLVPN_client_type ICA - Group(s) \"CitrixUsers\"\n", u.sam, u.sam, rng.pick::<&str>(USER_AGENTS))?;
+        let end = End {
+            step: 0,
+            user,
+            session: s,
+            start: t + 15 * SEC,
+            vda: rng.range(20, 60) as u8,
+            port: rng.range(49_152, 65_535) as u16,
+            conn: rng.next_u64(),
+        };
         sched.defer(t + 2 * SEC, End { step: 0, ..end });
         sched.defer(t + 15 * SEC, End { step: 1, ..end });
         sched.defer(t + minutes(rng, 20, 240), End { step: 2, ..end });
@@ -122,7 +162,10 @@ impl Gen<'_, '_> {
     fn end(&mut self, rng: &mut Rng, t: Ticks, e: &End) -> Result<(), SimError> {
         let u = &self.w.users[e.user];
         let ip = u.home_ip.as_deref().unwrap_or("-");
-        let (send, recv) = (rng.range(2_000_000, 60_000_000), rng.range(20_000_000, 900_000_000));
+        let (send, recv) = (
+            rng.range(2_000_000, 60_000_000),
+            rng.range(20_000_000, 900_000_000),
+        );
         self.head(t, "SSLVPN ICAEND_CONNSTAT")?;
         line!(self.f, "Source {ip}:{} - Destination 10.0.4.{}:2598 - customername N/A - username:domainname {}:CORP - startTime \"", e.port, e.vda, u.sam)?;
         self.span(e.start, t, "endTime")?;

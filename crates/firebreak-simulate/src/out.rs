@@ -121,7 +121,11 @@ pub(crate) fn json_escaped(w: &mut impl Write, s: &str) -> io::Result<()> {
     })
 }
 
-fn escaped(w: &mut impl Write, s: &str, map: impl Fn(u8) -> Option<&'static str>) -> io::Result<()> {
+fn escaped(
+    w: &mut impl Write,
+    s: &str,
+    map: impl Fn(u8) -> Option<&'static str>,
+) -> io::Result<()> {
     let bytes = s.as_bytes();
     let mut start = 0;
     for (i, &b) in bytes.iter().enumerate() {

@@ -106,7 +106,8 @@ impl<D: Ord> Sched<D> {
     pub(crate) fn defer(&mut self, t: Ticks, d: D) {
         if t < self.end {
             self.seq += 1;
-            self.deferred.push(Reverse((t.max(self.start), self.seq, d)));
+            self.deferred
+                .push(Reverse((t.max(self.start), self.seq, d)));
         }
     }
 
@@ -146,11 +147,6 @@ fn next_arrival(rng: &mut Rng, s: &Stream, from: Ticks, end: Ticks) -> Option<Ti
             return Some(t);
         }
     }
-}
-
-/// Jitter helper: `t` plus up to `max` ticks.
-pub(crate) fn jitter(rng: &mut Rng, t: Ticks, max: Ticks) -> Ticks {
-    t + rng.range(0, max.max(1))
 }
 
 /// A minute-scale random offset.

@@ -39,15 +39,35 @@ pub(crate) fn backup_line(w: &World, dur: Ticks, bytes: u64) -> String {
     )
 }
 
-pub(crate) fn write(w: &World, out_dir: &Path, queues: &mut Queues, placed: &mut PlacedLabels) -> Result<u64, SimError> {
+pub(crate) fn write(
+    w: &World,
+    out_dir: &Path,
+    queues: &mut Queues,
+    placed: &mut PlacedLabels,
+) -> Result<u64, SimError> {
     let mut rng = Rng::derive(w.seed, FILE);
     let out = Out::create(out_dir, FILE, Addr::Line, MS)?;
     let mut f = TextFile::new(out, TimeFmt::EpochMs, queues.take(FILE));
     let mut sched: Sched<(Ticks, u64)> = Sched::new(w.start, w.end);
     let staff = w.staff().len() as f64;
-    sched.add(&mut rng, K_BROWSE, 22.0 * staff * w.intensity, Profile::Office);
-    sched.add(&mut rng, K_MACHINE, 0.25 * w.hosts.len() as f64 * w.intensity, Profile::Flat);
-    sched.add(&mut rng, K_DENIED, 0.05 * staff * w.intensity, Profile::Office);
+    sched.add(
+        &mut rng,
+        K_BROWSE,
+        22.0 * staff * w.intensity,
+        Profile::Office,
+    );
+    sched.add(
+        &mut rng,
+        K_MACHINE,
+        0.25 * w.hosts.len() as f64 * w.intensity,
+        Profile::Flat,
+    );
+    sched.add(
+        &mut rng,
+        K_DENIED,
+        0.05 * staff * w.intensity,
+        Profile::Office,
+    );
     let attack_night = w.t0 - w.t0.rem_euclid(DAY);
     let mut day = w.start - w.start.rem_euclid(DAY);
     while day < w.end {
@@ -59,7 +79,9 @@ pub(crate) fn write(w: &World, out_dir: &Path, queues: &mut Queues, placed: &mut
     }
     loop {
         f.flush_until(sched.peek().unwrap_or(Ticks::MAX), placed)?;
-        let Some((t, due)) = sched.pop(&mut rng) else { break };
+        let Some((t, due)) = sched.pop(&mut rng) else {
+            break;
+        };
         let t = f.begin(t);
         f.time(t)?;
         match due {
@@ -89,21 +111,51 @@ fn browse(w: &World, rng: &mut Rng, f: &mut TextFile) -> Result<(), SimError> {
     request(rng, f, ip, &u.sam, host, addr, http)
 }
 
-fn request(rng: &mut Rng, f: &mut TextFile, ip: &str, user: &str, host: &str, addr: &str, http: bool) -> Result<(), SimError> {
+fn request(
+    rng: &mut Rng,
+    f: &mut TextFile,
+    ip: &str,
+    user: &str,
+    host: &str,
+    addr: &str,
+    http: bool,
+) -> Result<(), SimError> {
     if http {
         let &(path, ctype) = rng.pick(HTTP_PATHS);
-        let (result, hier) = if rng.chance(0.3) { ("TCP_MEM_HIT", "HIER_NONE/-") } else { ("TCP_MISS", "HIER_DIRECT/") };
+        let (result, hier) = if rng.chance(0.3) {
+            ("TCP_MEM_HIT", "HIER_NONE/-")
+        } else {
+            ("TCP_MISS", "HIER_DIRECT/")
+        };
         let peer = if hier == "HIER_NONE/-" { "" } else { addr };
-        line!(f, " {:>6} {ip} {result}/200 {} GET http://{host}{path} {user} {hier}{peer} {ctype}\n", rng.range(1, 900), rng.range(300, 900_000))
+        line!(
+            f,
+            " {:>6} {ip} {result}/200 {} GET http://{host}{path} {user} {hier}{peer} {ctype}\n",
+            rng.range(1, 900),
+            rng.range(300, 900_000)
+        )
     } else {
-        line!(f, " {:>6} {ip} TCP_TUNNEL/200 {} CONNECT {host}:443 {user} HIER_DIRECT/{addr} -\n", rng.range(80, 180_000), rng.range(900, 4_000_000))
+        line!(
+            f,
+            " {:>6} {ip} TCP_TUNNEL/200 {} CONNECT {host}:443 {user} HIER_DIRECT/{addr} -\n",
+            rng.range(80, 180_000),
+            rng.range(900, 4_000_000)
+        )
     }
 }
 
 fn machine(w: &World, rng: &mut Rng, f: &mut TextFile) -> Result<(), SimError> {
     let h = rng.pick(&w.hosts);
-    let host = if rng.chance(0.5) { "ctldl.windowsupdate.com" } else { "crl.microsoft.com" };
-    let addr = if host.starts_with("ctldl") { "93.184.221.240" } else { "23.51.188.110" };
+    let host = if rng.chance(0.5) {
+        "ctldl.windowsupdate.com"
+    } else {
+        "crl.microsoft.com"
+    };
+    let addr = if host.starts_with("ctldl") {
+        "93.184.221.240"
+    } else {
+        "23.51.188.110"
+    };
     request(rng, f, &h.ip, "-", host, addr, true)
 }
 
@@ -111,6 +163,16 @@ fn denied(w: &World, rng: &mut Rng, f: &mut TextFile) -> Result<(), SimError> {
     let staff = w.staff();
     let u = &staff[rng.below(staff.len() as u64) as usize];
     let ip = u.ws.map_or("10.0.2.10", |h| w.hosts[h].ip.as_str());
-    let host = rng.pick(&["www.pokerstars.eu", "www.bet365.com", "mega.nz", "www.wetransfer.com"]);
-    line!(f, " {:>6} {ip} TCP_DENIED/403 3950 CONNECT {host}:443 {} HIER_NONE/- text/html\n", rng.range(0, 3), u.sam)
+    let host = rng.pick(&[
+        "www.pokerstars.eu",
+        "www.bet365.com",
+        "mega.nz",
+        "www.wetransfer.com",
+    ]);
+    line!(
+        f,
+        " {:>6} {ip} TCP_DENIED/403 3950 CONNECT {host}:443 {} HIER_NONE/- text/html\n",
+        rng.range(0, 3),
+        u.sam
+    )
 }

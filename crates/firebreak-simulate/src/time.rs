@@ -132,21 +132,6 @@ pub(crate) fn write_syslog(w: &mut impl Write, t: Ticks) -> io::Result<()> {
     )
 }
 
-/// `[24/Nov/2026:02:13:05 +0000]` (Apache common/combined log).
-pub(crate) fn write_clf(w: &mut impl Write, t: Ticks) -> io::Result<()> {
-    let c = civil(t);
-    write!(
-        w,
-        "[{:02}/{}/{:04}:{:02}:{:02}:{:02} +0000]",
-        c.d,
-        MONTHS[(c.mo - 1) as usize],
-        c.y,
-        c.h,
-        c.mi,
-        c.s
-    )
-}
-
 /// Microseconds since the epoch, truncated.
 pub(crate) fn micros(t: Ticks) -> i64 {
     t.div_euclid(10)

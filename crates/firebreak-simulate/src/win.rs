@@ -6,6 +6,7 @@ use crate::out::{json_escaped, xml_escaped};
 use crate::time::{write_sysmon, write_win, Ticks};
 use std::io::{self, Write};
 
+#[derive(Debug)]
 pub(crate) struct Provider {
     pub name: &'static str,
     pub guid: &'static str,
@@ -33,6 +34,7 @@ pub(crate) const SYSMON: Provider = Provider {
 };
 
 /// One event id's fixed parts.
+#[derive(Debug)]
 pub(crate) struct Tpl {
     pub id: u16,
     pub provider: &'static Provider,
@@ -96,15 +98,36 @@ pub(crate) const E4624: Tpl = sec(
     2,
     12544,
     &[
-        SUBJECT[0], SUBJECT[1], SUBJECT[2], SUBJECT[3],
-        "TargetUserSid", "TargetUserName", "TargetDomainName", "TargetLogonId", "LogonType",
-        "LogonProcessName", "AuthenticationPackageName", "WorkstationName", "LogonGuid",
-        "TransmittedServices", "LmPackageName", "KeyLength", "ProcessId", "ProcessName",
-        "IpAddress", "IpPort", "ImpersonationLevel", "RestrictedAdminMode",
-        "TargetOutboundUserName", "TargetOutboundDomainName", "VirtualAccount",
-        "TargetLinkedLogonId", "ElevatedToken",
+        SUBJECT[0],
+        SUBJECT[1],
+        SUBJECT[2],
+        SUBJECT[3],
+        "TargetUserSid",
+        "TargetUserName",
+        "TargetDomainName",
+        "TargetLogonId",
+        "LogonType",
+        "LogonProcessName",
+        "AuthenticationPackageName",
+        "WorkstationName",
+        "LogonGuid",
+        "TransmittedServices",
+        "LmPackageName",
+        "KeyLength",
+        "ProcessId",
+        "ProcessName",
+        "IpAddress",
+        "IpPort",
+        "ImpersonationLevel",
+        "RestrictedAdminMode",
+        "TargetOutboundUserName",
+        "TargetOutboundDomainName",
+        "VirtualAccount",
+        "TargetLinkedLogonId",
+        "ElevatedToken",
     ],
 );
+#[allow(dead_code)] // kept for completeness: failed logons are not simulated yet
 pub(crate) const E4625: Tpl = Tpl {
     keywords: "0x8010000000000000",
     ..sec(
@@ -112,11 +135,27 @@ pub(crate) const E4625: Tpl = Tpl {
         0,
         12544,
         &[
-            SUBJECT[0], SUBJECT[1], SUBJECT[2], SUBJECT[3],
-            "TargetUserSid", "TargetUserName", "TargetDomainName", "Status", "FailureReason",
-            "SubStatus", "LogonType", "LogonProcessName", "AuthenticationPackageName",
-            "WorkstationName", "TransmittedServices", "LmPackageName", "KeyLength", "ProcessId",
-            "ProcessName", "IpAddress", "IpPort",
+            SUBJECT[0],
+            SUBJECT[1],
+            SUBJECT[2],
+            SUBJECT[3],
+            "TargetUserSid",
+            "TargetUserName",
+            "TargetDomainName",
+            "Status",
+            "FailureReason",
+            "SubStatus",
+            "LogonType",
+            "LogonProcessName",
+            "AuthenticationPackageName",
+            "WorkstationName",
+            "TransmittedServices",
+            "LmPackageName",
+            "KeyLength",
+            "ProcessId",
+            "ProcessName",
+            "IpAddress",
+            "IpPort",
         ],
     )
 };
@@ -124,39 +163,78 @@ pub(crate) const E4634: Tpl = sec(
     4634,
     0,
     12545,
-    &["TargetUserSid", "TargetUserName", "TargetDomainName", "TargetLogonId", "LogonType"],
+    &[
+        "TargetUserSid",
+        "TargetUserName",
+        "TargetDomainName",
+        "TargetLogonId",
+        "LogonType",
+    ],
 );
 pub(crate) const E4647: Tpl = sec(
     4647,
     0,
     12545,
-    &["TargetUserSid", "TargetUserName", "TargetDomainName", "TargetLogonId"],
+    &[
+        "TargetUserSid",
+        "TargetUserName",
+        "TargetDomainName",
+        "TargetLogonId",
+    ],
 );
 pub(crate) const E4648: Tpl = sec(
     4648,
     0,
     12544,
     &[
-        SUBJECT[0], SUBJECT[1], SUBJECT[2], SUBJECT[3],
-        "LogonGuid", "TargetUserName", "TargetDomainName", "TargetLogonGuid", "TargetServerName",
-        "TargetInfo", "ProcessId", "ProcessName", "IpAddress", "IpPort",
+        SUBJECT[0],
+        SUBJECT[1],
+        SUBJECT[2],
+        SUBJECT[3],
+        "LogonGuid",
+        "TargetUserName",
+        "TargetDomainName",
+        "TargetLogonGuid",
+        "TargetServerName",
+        "TargetInfo",
+        "ProcessId",
+        "ProcessName",
+        "IpAddress",
+        "IpPort",
     ],
 );
 pub(crate) const E4672: Tpl = sec(
     4672,
     0,
     12548,
-    &[SUBJECT[0], SUBJECT[1], SUBJECT[2], SUBJECT[3], "PrivilegeList"],
+    &[
+        SUBJECT[0],
+        SUBJECT[1],
+        SUBJECT[2],
+        SUBJECT[3],
+        "PrivilegeList",
+    ],
 );
 pub(crate) const E4688: Tpl = sec(
     4688,
     2,
     13312,
     &[
-        SUBJECT[0], SUBJECT[1], SUBJECT[2], SUBJECT[3],
-        "NewProcessId", "NewProcessName", "TokenElevationType", "ProcessId", "CommandLine",
-        "TargetUserSid", "TargetUserName", "TargetDomainName", "TargetLogonId",
-        "ParentProcessName", "MandatoryLabel",
+        SUBJECT[0],
+        SUBJECT[1],
+        SUBJECT[2],
+        SUBJECT[3],
+        "NewProcessId",
+        "NewProcessName",
+        "TokenElevationType",
+        "ProcessId",
+        "CommandLine",
+        "TargetUserSid",
+        "TargetUserName",
+        "TargetDomainName",
+        "TargetLogonId",
+        "ParentProcessName",
+        "MandatoryLabel",
     ],
 );
 pub(crate) const E4768: Tpl = sec(
@@ -164,9 +242,20 @@ pub(crate) const E4768: Tpl = sec(
     0,
     14339,
     &[
-        "TargetUserName", "TargetDomainName", "TargetSid", "ServiceName", "ServiceSid",
-        "TicketOptions", "Status", "TicketEncryptionType", "PreAuthType", "IpAddress", "IpPort",
-        "CertIssuerName", "CertSerialNumber", "CertThumbprint",
+        "TargetUserName",
+        "TargetDomainName",
+        "TargetSid",
+        "ServiceName",
+        "ServiceSid",
+        "TicketOptions",
+        "Status",
+        "TicketEncryptionType",
+        "PreAuthType",
+        "IpAddress",
+        "IpPort",
+        "CertIssuerName",
+        "CertSerialNumber",
+        "CertThumbprint",
     ],
 );
 pub(crate) const E4769: Tpl = sec(
@@ -174,8 +263,16 @@ pub(crate) const E4769: Tpl = sec(
     0,
     14337,
     &[
-        "TargetUserName", "TargetDomainName", "ServiceName", "ServiceSid", "TicketOptions",
-        "TicketEncryptionType", "IpAddress", "IpPort", "Status", "LogonGuid",
+        "TargetUserName",
+        "TargetDomainName",
+        "ServiceName",
+        "ServiceSid",
+        "TicketOptions",
+        "TicketEncryptionType",
+        "IpAddress",
+        "IpPort",
+        "Status",
+        "LogonGuid",
         "TransmittedServices",
     ],
 );
@@ -190,51 +287,116 @@ pub(crate) const E5145: Tpl = sec(
     0,
     12811,
     &[
-        SUBJECT[0], SUBJECT[1], SUBJECT[2], SUBJECT[3],
-        "ObjectType", "IpAddress", "IpPort", "ShareName", "ShareLocalPath", "RelativeTargetName",
-        "AccessMask", "AccessList", "AccessReason",
+        SUBJECT[0],
+        SUBJECT[1],
+        SUBJECT[2],
+        SUBJECT[3],
+        "ObjectType",
+        "IpAddress",
+        "IpPort",
+        "ShareName",
+        "ShareLocalPath",
+        "RelativeTargetName",
+        "AccessMask",
+        "AccessList",
+        "AccessReason",
     ],
 );
 pub(crate) const E7036: Tpl = scm(7036, &["param1", "param2", "Binary"]);
 pub(crate) const E7045: Tpl = scm(
     7045,
-    &["ServiceName", "ImagePath", "ServiceType", "StartType", "AccountName"],
+    &[
+        "ServiceName",
+        "ImagePath",
+        "ServiceType",
+        "StartType",
+        "AccountName",
+    ],
 );
 pub(crate) const S1: Tpl = sysmon(
     1,
     5,
     &[
-        "RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "FileVersion", "Description",
-        "Product", "Company", "OriginalFileName", "CommandLine", "CurrentDirectory", "User",
-        "LogonGuid", "LogonId", "TerminalSessionId", "IntegrityLevel", "Hashes",
-        "ParentProcessGuid", "ParentProcessId", "ParentImage", "ParentCommandLine", "ParentUser",
+        "RuleName",
+        "UtcTime",
+        "ProcessGuid",
+        "ProcessId",
+        "Image",
+        "FileVersion",
+        "Description",
+        "Product",
+        "Company",
+        "OriginalFileName",
+        "CommandLine",
+        "CurrentDirectory",
+        "User",
+        "LogonGuid",
+        "LogonId",
+        "TerminalSessionId",
+        "IntegrityLevel",
+        "Hashes",
+        "ParentProcessGuid",
+        "ParentProcessId",
+        "ParentImage",
+        "ParentCommandLine",
+        "ParentUser",
     ],
 );
 pub(crate) const S3: Tpl = sysmon(
     3,
     5,
     &[
-        "RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "User", "Protocol",
-        "Initiated", "SourceIsIpv6", "SourceIp", "SourceHostname", "SourcePort",
-        "SourcePortName", "DestinationIsIpv6", "DestinationIp", "DestinationHostname",
-        "DestinationPort", "DestinationPortName",
+        "RuleName",
+        "UtcTime",
+        "ProcessGuid",
+        "ProcessId",
+        "Image",
+        "User",
+        "Protocol",
+        "Initiated",
+        "SourceIsIpv6",
+        "SourceIp",
+        "SourceHostname",
+        "SourcePort",
+        "SourcePortName",
+        "DestinationIsIpv6",
+        "DestinationIp",
+        "DestinationHostname",
+        "DestinationPort",
+        "DestinationPortName",
     ],
 );
 pub(crate) const S10: Tpl = sysmon(
     10,
     3,
     &[
-        "RuleName", "UtcTime", "SourceProcessGUID", "SourceProcessId", "SourceThreadId",
-        "SourceImage", "TargetProcessGUID", "TargetProcessId", "TargetImage", "GrantedAccess",
-        "CallTrace", "SourceUser", "TargetUser",
+        "RuleName",
+        "UtcTime",
+        "SourceProcessGUID",
+        "SourceProcessId",
+        "SourceThreadId",
+        "SourceImage",
+        "TargetProcessGUID",
+        "TargetProcessId",
+        "TargetImage",
+        "GrantedAccess",
+        "CallTrace",
+        "SourceUser",
+        "TargetUser",
     ],
 );
 pub(crate) const S11: Tpl = sysmon(
     11,
     2,
     &[
-        "RuleName", "UtcTime", "ProcessGuid", "ProcessId", "Image", "TargetFilename",
-        "CreationUtcTime", "User",
+        "RuleName",
+        "UtcTime",
+        "ProcessGuid",
+        "ProcessId",
+        "Image",
+        "TargetFilename",
+        "CreationUtcTime",
+        "User",
     ],
 );
 
@@ -268,8 +430,8 @@ impl V<'_> {
         !matches!(self, V::U(_) | V::B(_))
     }
 
-    fn write_text(&self, w: &mut impl Write, esc: Esc) -> io::Result<()> {
-        let e = |w: &mut _, s: &str| match esc {
+    fn write_text<W: Write>(&self, w: &mut W, esc: Esc) -> io::Result<()> {
+        let e = |w: &mut W, s: &str| match esc {
             Esc::Xml => xml_escaped(w, s),
             Esc::Json => json_escaped(w, s),
             Esc::None => w.write_all(s.as_bytes()),
@@ -413,7 +575,11 @@ pub(crate) fn write_json(w: &mut impl Write, tpl: &Tpl, h: &Hdr, vals: &[V]) -> 
     }
     w.write_all(b"}},\"EventID\":")?;
     match tpl.qualifiers {
-        Some(q) => write!(w, "{{\"#attributes\":{{\"Qualifiers\":{q}}},\"#text\":{}}}", tpl.id)?,
+        Some(q) => write!(
+            w,
+            "{{\"#attributes\":{{\"Qualifiers\":{q}}},\"#text\":{}}}",
+            tpl.id
+        )?,
         None => write!(w, "{}", tpl.id)?,
     }
     write!(
@@ -429,7 +595,10 @@ pub(crate) fn write_json(w: &mut impl Write, tpl: &Tpl, h: &Hdr, vals: &[V]) -> 
     )?;
     json_escaped(w, h.computer)?;
     match h.user_sid {
-        Some(sid) => write!(w, "\",\"Security\":{{\"#attributes\":{{\"UserID\":\"{sid}\"}}}}")?,
+        Some(sid) => write!(
+            w,
+            "\",\"Security\":{{\"#attributes\":{{\"UserID\":\"{sid}\"}}}}"
+        )?,
         None => w.write_all(b"\",\"Security\":null")?,
     }
     w.write_all(b"},\"EventData\":{")?;

@@ -78,7 +78,11 @@ const ZERO_GUID: u128 = 0;
 pub(crate) fn e4624<'a>(h: &'a Host, l: &Logon<'a>) -> [V<'a>; 27] {
     use Auth::*;
     let network = matches!(l.auth, Kerberos | Ntlm);
-    let subj = if network { Acct::NOBODY } else { Acct::machine(h) };
+    let subj = if network {
+        Acct::NOBODY
+    } else {
+        Acct::machine(h)
+    };
     let subj_id = if network { 0 } else { 0x3e7 };
     let (proc_name, ws) = match l.auth {
         Kerberos => ("Kerberos", "-"),
@@ -93,8 +97,14 @@ pub(crate) fn e4624<'a>(h: &'a Host, l: &Logon<'a>) -> [V<'a>; 27] {
     };
     let (pid, image) = match l.auth {
         Kerberos | Ntlm => (0, "-"),
-        Service => (u64::from(h.services_pid), "C:\\Windows\\System32\\services.exe"),
-        _ => (u64::from(h.services_pid) + 0x1c, "C:\\Windows\\System32\\svchost.exe"),
+        Service => (
+            u64::from(h.services_pid),
+            "C:\\Windows\\System32\\services.exe",
+        ),
+        _ => (
+            u64::from(h.services_pid) + 0x1c,
+            "C:\\Windows\\System32\\svchost.exe",
+        ),
     };
     let (ip, port) = match l.auth {
         Interactive => (V::S("127.0.0.1"), V::S("0")),
@@ -115,7 +125,11 @@ pub(crate) fn e4624<'a>(h: &'a Host, l: &Logon<'a>) -> [V<'a>; 27] {
         V::S(proc_name),
         V::S(package),
         V::S(ws),
-        V::Guid(if matches!(l.auth, Ntlm | Service) { ZERO_GUID } else { l.guid }),
+        V::Guid(if matches!(l.auth, Ntlm | Service) {
+            ZERO_GUID
+        } else {
+            l.guid
+        }),
         V::S("-"),
         V::S(if l.auth == Ntlm { "NTLM V2" } else { "-" }),
         V::U(if l.auth == Ntlm { 128 } else { 0 }),
@@ -165,12 +179,6 @@ pub(crate) struct Exe {
     pub product: &'static str,
     pub company: &'static str,
     pub original: &'static str,
-}
-
-impl Exe {
-    pub(crate) fn name(&self) -> &'static str {
-        self.image.rsplit('\\').next().unwrap_or(self.image)
-    }
 }
 
 /// A running process.
@@ -299,7 +307,14 @@ pub(crate) fn s3<'a>(h: &'a Host, t: Ticks, p: &Proc<'a>, c: &Conn<'a>) -> [V<'a
 }
 
 /// Sysmon 10: `src` opened `target` with `access`.
-pub(crate) fn s10<'a>(h: &Host, t: Ticks, src: &Proc<'a>, target: &Proc<'a>, access: u64, trace: &'a str) -> [V<'a>; 13] {
+pub(crate) fn s10<'a>(
+    h: &Host,
+    t: Ticks,
+    src: &Proc<'a>,
+    target: &Proc<'a>,
+    access: u64,
+    trace: &'a str,
+) -> [V<'a>; 13] {
     [
         V::S("-"),
         V::Utc(t),
@@ -358,7 +373,12 @@ pub(crate) fn e7036<'a>(display: &'a str, running: bool, binary: V<'a>) -> [V<'a
     ]
 }
 
-pub(crate) fn e7045<'a>(name: &'a str, path: &'a str, start: &'a str, account: &'a str) -> [V<'a>; 5] {
+pub(crate) fn e7045<'a>(
+    name: &'a str,
+    path: &'a str,
+    start: &'a str,
+    account: &'a str,
+) -> [V<'a>; 5] {
     [
         V::S(name),
         V::S(path),

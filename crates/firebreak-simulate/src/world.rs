@@ -15,17 +15,60 @@ pub(crate) const NS_VSERVER: &str = "198.51.100.10:443";
 pub(crate) const PROXY_IP: &str = "10.0.0.5";
 pub(crate) const PROXY_PORT: u16 = 3128;
 pub(crate) const JUMP_NAME: &str = "jump01";
-pub(crate) const JUMP_IP: &str = "10.0.0.30";
 pub(crate) const RANSOM_EXT: &str = ".lockx";
 pub(crate) const NOTE_NAME: &str = "README_RESTORE_FILES.txt";
 
 const SURNAMES: &[&str] = &[
-    "keller", "huber", "wolf", "schmidt", "meyer", "wagner", "becker", "schulz", "hoffmann",
-    "koch", "richter", "klein", "neumann", "schwarz", "zimmermann", "braun", "krueger",
-    "hartmann", "lange", "schmitt", "werner", "krause", "lehmann", "maier", "koehler",
-    "herrmann", "koenig", "walter", "fuchs", "peters", "vogel", "berger", "jung", "frank",
-    "roth", "beck", "lorenz", "baumann", "franke", "albrecht", "winter", "sommer", "brandt",
-    "haas", "graf", "kuhn", "pohl", "engel", "horn", "busch",
+    "keller",
+    "huber",
+    "wolf",
+    "schmidt",
+    "meyer",
+    "wagner",
+    "becker",
+    "schulz",
+    "hoffmann",
+    "koch",
+    "richter",
+    "klein",
+    "neumann",
+    "schwarz",
+    "zimmermann",
+    "braun",
+    "krueger",
+    "hartmann",
+    "lange",
+    "schmitt",
+    "werner",
+    "krause",
+    "lehmann",
+    "maier",
+    "koehler",
+    "herrmann",
+    "koenig",
+    "walter",
+    "fuchs",
+    "peters",
+    "vogel",
+    "berger",
+    "jung",
+    "frank",
+    "roth",
+    "beck",
+    "lorenz",
+    "baumann",
+    "franke",
+    "albrecht",
+    "winter",
+    "sommer",
+    "brandt",
+    "haas",
+    "graf",
+    "kuhn",
+    "pohl",
+    "engel",
+    "horn",
+    "busch",
 ];
 const INITIALS: &[u8] = b"abcdefghjklmnprstuvw";
 const HOME_NETS: &[&str] = &[
@@ -61,6 +104,8 @@ pub(crate) enum Role {
 #[derive(Debug, Clone)]
 pub(crate) struct Host {
     pub name: String,
+    /// The computer account, `NAME$`.
+    pub machine: String,
     pub fqdn: String,
     pub ip: String,
     pub role: Role,
@@ -127,8 +172,16 @@ impl World {
         let hosts = hosts(&mut rng, ws_count, &mut users);
         let admin_person = 0;
         let admin = users.len();
-        users.push(account(&format!("adm.{}", base_name(&users[0].sam)), 1500, UserKind::Admin));
-        users.push(account(&format!("adm.{}", base_name(&users[1].sam)), 1501, UserKind::Admin));
+        users.push(account(
+            &format!("adm.{}", base_name(&users[0].sam)),
+            1500,
+            UserKind::Admin,
+        ));
+        users.push(account(
+            &format!("adm.{}", base_name(&users[1].sam)),
+            1501,
+            UserKind::Admin,
+        ));
         let backup_svc = users.len();
         users.push(account("svc_backup", 1600, UserKind::Service));
         users.push(account("svc_sql", 1601, UserKind::Service));
@@ -158,13 +211,13 @@ impl World {
         }
     }
 
-    pub(crate) fn workstations(&self) -> impl Iterator<Item = usize> + '_ {
-        (0..self.hosts.len()).filter(|&h| self.hosts[h].role == Role::Workstation)
-    }
-
     /// Staff (people with workstations).
     pub(crate) fn staff(&self) -> &[User] {
-        let n = self.users.iter().take_while(|u| u.kind == UserKind::Staff).count();
+        let n = self
+            .users
+            .iter()
+            .take_while(|u| u.kind == UserKind::Staff)
+            .count();
         &self.users[..n]
     }
 }
@@ -188,11 +241,7 @@ fn staff(rng: &mut Rng, n: usize) -> Vec<User> {
     let mut seen = std::collections::HashSet::new();
     let mut users = Vec::with_capacity(n + 4);
     while users.len() < n {
-        let mut sam = format!(
-            "{}.{}",
-            *rng.pick(INITIALS) as char,
-            rng.pick(SURNAMES)
-        );
+        let mut sam = format!("{}.{}", *rng.pick(INITIALS) as char, rng.pick(SURNAMES));
         if seen.contains(&sam) {
             sam.push_str(&(users.len() % 97 + 2).to_string());
         }
@@ -214,7 +263,7 @@ fn staff(rng: &mut Rng, n: usize) -> Vec<User> {
 }
 
 fn hosts(rng: &mut Rng, ws_count: usize, users: &mut [User]) -> Vec<Host> {
-    let mut host = |name: String, ip: String, role| Host {
+    let host = |rng: &mut Rng, name: String, ip: String, role| Host {
         fqdn: format!("{name}.{DNS_DOMAIN}"),
         machine: format!("{name}$"),
         name,
@@ -227,8 +276,8 @@ fn hosts(rng: &mut Rng, ws_count: usize, users: &mut [User]) -> Vec<Host> {
         guid_tag: rng.next_u64() as u32,
     };
     let mut hosts = vec![
-        host("DC01".into(), "10.0.0.10".into(), Role::Dc),
-        host("FS01".into(), "10.0.0.20".into(), Role::FileServer),
+        host(rng, "DC01".into(), "10.0.0.10".into(), Role::Dc),
+        host(rng, "FS01".into(), "10.0.0.20".into(), Role::FileServer),
     ];
     let mut numbers = std::collections::BTreeSet::new();
     let max = (ws_count * 5).max(99) as u64;
@@ -237,7 +286,7 @@ fn hosts(rng: &mut Rng, ws_count: usize, users: &mut [User]) -> Vec<Host> {
     }
     for (i, n) in numbers.into_iter().enumerate() {
         let ip = format!("10.0.{}.{}", 2 + i / 200, 20 + i % 200);
-        let mut h = host(format!("WS-{n:03}"), ip, Role::Workstation);
+        let mut h = host(rng, format!("WS-{n:03}"), ip, Role::Workstation);
         h.owner = Some(i);
         users[i].ws = Some(hosts.len());
         hosts.push(h);
@@ -246,17 +295,50 @@ fn hosts(rng: &mut Rng, ws_count: usize, users: &mut [User]) -> Vec<Host> {
 }
 
 const DEPARTMENTS: &[&str] = &[
-    "Finance", "HR", "Sales", "Marketing", "IT", "Legal", "Projects", "Management",
-    "Purchasing", "Logistics",
+    "Finance",
+    "HR",
+    "Sales",
+    "Marketing",
+    "IT",
+    "Legal",
+    "Projects",
+    "Management",
+    "Purchasing",
+    "Logistics",
 ];
 const SUBFOLDERS: &[&str] = &[
-    "2024", "2025", "2026", "Archive", "Reports", "Contracts", "Invoices", "Templates",
-    "Meetings", "Budget",
+    "2024",
+    "2025",
+    "2026",
+    "Archive",
+    "Reports",
+    "Contracts",
+    "Invoices",
+    "Templates",
+    "Meetings",
+    "Budget",
 ];
 const STEMS: &[&str] = &[
-    "Q1_Report", "Q2_Report", "Q3_Report", "Q4_Report", "Budget", "Forecast", "Offer",
-    "Invoice", "Contract", "Minutes", "Presentation", "Customer_List", "Price_List",
-    "Payroll", "Plan", "Overview", "Summary", "Timesheet", "Order", "Analysis",
+    "Q1_Report",
+    "Q2_Report",
+    "Q3_Report",
+    "Q4_Report",
+    "Budget",
+    "Forecast",
+    "Offer",
+    "Invoice",
+    "Contract",
+    "Minutes",
+    "Presentation",
+    "Customer_List",
+    "Price_List",
+    "Payroll",
+    "Plan",
+    "Overview",
+    "Summary",
+    "Timesheet",
+    "Order",
+    "Analysis",
 ];
 const EXTS: &[(u32, &str)] = &[
     (30, "xlsx"),

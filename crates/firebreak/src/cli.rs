@@ -153,4 +153,7 @@ pub struct SimulateArgs {
     /// Background size multiplier.
     #[arg(long, default_value_t = 1)]
     pub scale: u64,
+    /// Days of background activity before the attack night.
+    #[arg(long, default_value_t = 5)]
+    pub days: u32,
 }

@@ -6,6 +6,7 @@
 mod cli;
 mod cmd_case;
 mod cmd_ingest;
+mod cmd_simulate;
 mod cmd_timeline;
 mod opts;
 mod progress;
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
         cli::Command::Ingest(a) => cmd_ingest::run(&a),
         cli::Command::Timeline(a) => cmd_timeline::run(&a),
         cli::Command::Case { command } => cmd_case::run(&command),
-        cli::Command::Simulate(_) => Err(anyhow::anyhow!("simulate: not built yet")),
+        cli::Command::Simulate(a) => cmd_simulate::run(&a),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
