@@ -240,7 +240,7 @@ fn evidence_is_not_modified() {
     let p = write(dir.path(), "e.log", b"content\n");
     let before = std::fs::metadata(&p).unwrap().modified().unwrap();
     let (sha_before, _) = firebreak_evidence::sha256_file(&p).unwrap();
-    let _ = run(&[p.clone()], &WalkOptions::default());
+    let _ = run(std::slice::from_ref(&p), &WalkOptions::default());
     assert_eq!(std::fs::metadata(&p).unwrap().modified().unwrap(), before);
     assert_eq!(firebreak_evidence::sha256_file(&p).unwrap().0, sha_before);
 }

@@ -36,6 +36,8 @@ enum Msg {
     },
 }
 
+// Nearly every item is an event: boxing them would cost an allocation each.
+#[allow(clippy::large_enum_variant)]
 enum Item {
     Event(Event),
     Done,
@@ -103,7 +105,7 @@ impl ChannelSink<'_> {
     }
     fn count_record(&mut self) {
         self.records += 1;
-        if self.records % 4096 == 0 {
+        if self.records.is_multiple_of(4096) {
             self.progress.records(4096);
         }
     }

@@ -65,7 +65,11 @@ fn utf16_text(head: &[u8]) -> Option<String> {
             u16::from_be_bytes([c[0], c[1]])
         }
     });
-    Some(char::decode_utf16(units).map(|c| c.unwrap_or('\u{FFFD}')).collect())
+    Some(
+        char::decode_utf16(units)
+            .map(|c| c.unwrap_or('\u{FFFD}'))
+            .collect(),
+    )
 }
 
 /// Many NUL bytes or control characters: not a text log. A few are tolerated:

@@ -19,7 +19,7 @@ pub enum Command {
     /// Add evidence (files, folders, archives) to a case.
     Ingest(IngestArgs),
     /// Show the merged timeline of a case, or of evidence paths without a case.
-    Timeline(TimelineArgs),
+    Timeline(Box<TimelineArgs>),
     /// Case housekeeping: status, chain-of-custody verification.
     Case {
         #[command(subcommand)]
