@@ -85,7 +85,7 @@ bench_case() {
     local sim="$BENCH_DIR/sim-$CASE_EVENTS"
     if [ ! -f "$sim/truth.json" ]; then
         # scale 1 writes about SIM_EVENTS_PER_SCALE events.
-        local per="${SIM_EVENTS_PER_SCALE:-30000}"
+        local per="${SIM_EVENTS_PER_SCALE:-24000}"
         local scale=$(( (CASE_EVENTS + per - 1) / per ))
         log "== simulating scale $scale into $sim"
         rm -rf "$sim"

@@ -4,7 +4,7 @@ use firebreak_event::Fields;
 use serde::de::{Deserializer, MapAccess, Visitor};
 
 /// Append `fields` as a JSON object to `out`.
-pub(crate) fn encode_fields(fields: &Fields, out: &mut String) {
+pub fn encode_fields(fields: &Fields, out: &mut String) {
     out.push('{');
     for (i, (k, v)) in fields.iter().enumerate() {
         if i > 0 {

@@ -18,6 +18,7 @@ mod query;
 mod schema;
 mod write;
 
+pub use codec::encode_fields;
 pub use query::{Filter, Query, StoredEvent, TimeRange};
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
 
@@ -363,7 +364,7 @@ impl Case {
     /// Start writing: one writer at a time.
     pub fn writer(&mut self) -> Result<Writer<'_>, CaseError> {
         let path = self.db_path();
-        Writer::new(&mut self.conn, path)
+        Writer::new(&self.conn, path)
     }
 
     fn query_err(&self, e: query::QueryError) -> CaseError {

@@ -87,7 +87,10 @@ CREATE TABLE IF NOT EXISTS problems (
 ";
 
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
+    // Page size only takes effect before the first table exists.
+    conn.pragma_update(None, "page_size", 16384)?;
     conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "wal_autocheckpoint", 4096)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -262_144)?; // 256 MiB
     conn.pragma_update(None, "temp_store", "MEMORY")?;

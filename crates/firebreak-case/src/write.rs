@@ -51,7 +51,8 @@ pub struct Counts {
 
 /// The single writer of a case.
 pub struct Writer<'c> {
-    conn: &'c mut Connection,
+    conn: &'c Connection,
+    insert: rusqlite::Statement<'c>,
     path: PathBuf,
     in_tx: bool,
     pending: u64,
@@ -61,9 +62,14 @@ pub struct Writer<'c> {
 }
 
 impl<'c> Writer<'c> {
-    pub(crate) fn new(conn: &'c mut Connection, path: PathBuf) -> Result<Writer<'c>, CaseError> {
+    pub(crate) fn new(conn: &'c Connection, path: PathBuf) -> Result<Writer<'c>, CaseError> {
+        let insert = conn.prepare(INSERT_EVENT).map_err(|source| CaseError::Db {
+            path: path.clone(),
+            source,
+        })?;
         Ok(Writer {
             conn,
+            insert,
             path,
             in_tx: false,
             pending: 0,
@@ -148,11 +154,20 @@ impl<'c> Writer<'c> {
 
     /// Store one event of the current evidence file.
     pub fn event(&mut self, ev: &Event) -> Result<(), CaseError> {
+        let mut buf = std::mem::take(&mut self.buf);
+        buf.clear();
+        encode_fields(&ev.fields, &mut buf);
+        let r = self.event_encoded(ev, &buf);
+        self.buf = buf;
+        r
+    }
+
+    /// Store one event whose fields the caller already encoded with
+    /// [`crate::encode_fields`] (so that work can run on another thread).
+    pub fn event_encoded(&mut self, ev: &Event, fields_json: &str) -> Result<(), CaseError> {
         self.ensure_tx()?;
-        self.buf.clear();
-        encode_fields(&ev.fields, &mut self.buf);
         let id = self.current_id();
-        insert_event(self.conn, ev, &self.buf, id).map_err(|e| self.err(e))?;
+        insert_event(&mut self.insert, ev, fields_json, id).map_err(|e| self.err(e))?;
         if let Some(c) = self.current.as_mut() {
             c.events += 1;
         }
@@ -302,27 +317,27 @@ fn opt_i64<T: TryInto<i64>>(v: Option<T>) -> Option<i64> {
     v.and_then(|x| x.try_into().ok())
 }
 
-fn insert_event(
-    conn: &Connection,
-    ev: &Event,
-    fields: &str,
-    evidence_id: i64,
-) -> rusqlite::Result<()> {
-    let mut st = conn.prepare_cached(
-        "INSERT INTO events(ts, time_original, tz_policy, timestamp_desc, host, source, event_id,
+const INSERT_EVENT: &str =
+    "INSERT INTO events(ts, time_original, tz_policy, timestamp_desc, host, source, event_id,
             channel, provider, user_name, user_domain, user_sid, process_image, process_pid,
             process_command_line, process_parent_image, process_parent_pid, process_hashes,
             src_ip, src_port, dst_ip, dst_port, protocol, bytes_in, bytes_out, file_path,
             file_size, file_hashes, url, domain, message, fields, evidence_id, loc_kind, loc_value)
          VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,
-            ?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)",
-    )?;
+            ?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)";
+
+fn insert_event(
+    st: &mut rusqlite::Statement<'_>,
+    ev: &Event,
+    fields: &str,
+    evidence_id: i64,
+) -> rusqlite::Result<()> {
     let p = &ev.process;
     let n = &ev.network;
     st.execute(params![
         ev.timestamp.micros(),
         ev.time_original,
-        ev.tz_policy.as_text(),
+        tz_text(&ev.tz_policy),
         ev.timestamp_desc,
         ev.host,
         ev.source.as_str(),
@@ -357,4 +372,11 @@ fn insert_event(
         ev.provenance.location.value() as i64,
     ])?;
     Ok(())
+}
+
+fn tz_text(p: &firebreak_event::TzPolicy) -> std::borrow::Cow<'static, str> {
+    match p {
+        firebreak_event::TzPolicy::SourceZone => std::borrow::Cow::Borrowed("source"),
+        other => std::borrow::Cow::Owned(other.as_text()),
+    }
 }

@@ -39,7 +39,9 @@ enum Msg {
 // Nearly every item is an event: boxing them would cost an allocation each.
 #[allow(clippy::large_enum_variant)]
 enum Item {
-    Event(Event),
+    /// The event and its original fields already encoded for the store, so that
+    /// work runs on the reading thread, not the single writer.
+    Event(Event, String),
     Done,
     Reject(Rejected),
 }
@@ -114,7 +116,9 @@ impl ChannelSink<'_> {
 impl EventSink for ChannelSink<'_> {
     fn accept(&mut self, event: Event) {
         self.events += 1;
-        self.push(Item::Event(event));
+        let mut fields = String::with_capacity(64 * event.fields.len());
+        firebreak_case::encode_fields(&event.fields, &mut fields);
+        self.push(Item::Event(event, fields));
     }
     fn record_done(&mut self) {
         self.count_record();
@@ -329,7 +333,7 @@ fn write_loop(case: &mut Case, rx: Receiver<Msg>) -> Result<(), CaseError> {
             Msg::Items(items) => {
                 for item in items {
                     match item {
-                        Item::Event(e) => w.event(&e)?,
+                        Item::Event(e, fields) => w.event_encoded(&e, &fields)?,
                         Item::Done => w.record_done(),
                         Item::Reject(r) => w.reject(&r)?,
                     }

@@ -12,6 +12,11 @@ mod opts;
 mod progress;
 
 use clap::Parser;
+
+/// Events are built on reader threads and freed on the case writer's thread;
+/// mimalloc handles that cross-thread churn far better than glibc's allocator.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::process::ExitCode;
 
 /// The exit code a command asks for when it ran to the end.
