@@ -115,23 +115,14 @@ impl<'c> Writer<'c> {
     /// Start an evidence file; its events follow.
     pub fn begin_evidence(&mut self, info: &EvidenceInfo, now: i64) -> Result<i64, CaseError> {
         self.ensure_tx()?;
-        let r = self.conn.execute(
-            "INSERT INTO evidence(sha256, display_path, disk_path, member, container_sha256,
-                size, mtime, format, state, ingest_started)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'ingesting', ?9)",
-            params![
-                info.sha256,
-                info.display_path,
-                info.disk_path,
-                info.member,
-                info.container_sha256,
-                info.size as i64,
-                info.mtime,
-                info.format,
-                now
-            ],
-        );
-        r.map_err(|e| self.err(e))?;
+        let added = insert_evidence(self.conn, info, "ingesting", now).map_err(|e| self.err(e))?;
+        if added == 0 {
+            return Err(CaseError::Corrupt {
+                path: self.path.clone(),
+                table: "evidence",
+                reason: format!("{} is already in the case", info.sha256),
+            });
+        }
         let id = self.conn.last_insert_rowid();
         self.conn
             .execute(
@@ -254,24 +245,7 @@ impl<'c> Writer<'c> {
     /// Record an archive whose members have all been walked.
     pub fn add_container(&mut self, info: &EvidenceInfo, now: i64) -> Result<(), CaseError> {
         self.ensure_tx()?;
-        self.conn
-            .execute(
-                "INSERT INTO evidence(sha256, display_path, disk_path, member, container_sha256,
-                    size, mtime, format, state, ingest_started, ingest_completed)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'container', ?9, ?9)
-                 ON CONFLICT(sha256) DO NOTHING",
-                params![
-                    info.sha256,
-                    info.display_path,
-                    info.disk_path,
-                    info.member,
-                    info.container_sha256,
-                    info.size as i64,
-                    info.mtime,
-                    info.format,
-                    now
-                ],
-            )
+        insert_evidence(self.conn, info, "container", now)
             .map(|_| ())
             .map_err(|e| self.err(e))
     }
@@ -311,6 +285,35 @@ impl<'c> Writer<'c> {
     pub fn finish(mut self) -> Result<(), CaseError> {
         self.commit()
     }
+}
+
+/// Insert an evidence row in `state`; a row with the same SHA-256 is left alone.
+fn insert_evidence(
+    conn: &Connection,
+    info: &EvidenceInfo,
+    state: &str,
+    now: i64,
+) -> rusqlite::Result<usize> {
+    let completed = (state == "container").then_some(now);
+    conn.execute(
+        "INSERT INTO evidence(sha256, display_path, disk_path, member, container_sha256,
+            size, mtime, format, state, ingest_started, ingest_completed)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+         ON CONFLICT(sha256) DO NOTHING",
+        params![
+            info.sha256,
+            info.display_path,
+            info.disk_path,
+            info.member,
+            info.container_sha256,
+            info.size as i64,
+            info.mtime,
+            info.format,
+            state,
+            now,
+            completed
+        ],
+    )
 }
 
 fn opt_i64<T: TryInto<i64>>(v: Option<T>) -> Option<i64> {

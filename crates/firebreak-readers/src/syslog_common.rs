@@ -26,10 +26,10 @@
 //! Each RFC 3164 event records where its year came from in the field
 //! `syslog_year_source` (`option` or `file_mtime`).
 
-use crate::{Line, Lines, ReadContext, ReadError};
+use crate::{ReadContext, ReadError};
 use chrono::{Datelike, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
-use firebreak_event::{Event, EventSink, Location, Rejected, Timestamp, TzPolicy};
+use firebreak_event::{Event, EventSink, Location, Timestamp, TzPolicy};
 use std::io::BufRead;
 
 /// Read `input` line by line; every non-blank line becomes one event or one rejection.
@@ -42,31 +42,10 @@ pub(crate) fn read_lines(
     sink: &mut dyn EventSink,
     mut parse: impl FnMut(&str, Location) -> Result<Event, String>,
 ) -> Result<(), ReadError> {
-    let max = ctx.options.max_line_bytes;
-    let mut lines = Lines::new(input, max);
-    while let Some(line) = lines.next_line()? {
-        let (location, result) = match line {
-            Line::TooLong { number, len } => (
-                Location::Line(number),
-                Err(format!("line longer than {max} bytes ({len} bytes)")),
-            ),
-            Line::Text { number, text } => {
-                if text.trim().is_empty() {
-                    continue;
-                }
-                let location = Location::Line(number);
-                (location, parse(&text, location))
-            }
-        };
-        match result {
-            Ok(event) => {
-                sink.accept(event);
-                sink.record_done();
-            }
-            Err(reason) => sink.reject(Rejected { location, reason }),
-        }
-    }
-    Ok(())
+    crate::textcommon::each_line(input, ctx, sink, |number, line, sink| {
+        sink.accept(parse(line, Location::Line(number))?);
+        Ok(crate::textcommon::LineOutcome::Accepted)
+    })
 }
 
 /// Most fields one event gets from a line; the rest stays in the message. A bound
