@@ -380,7 +380,12 @@ impl Case {
 
     /// Run a timeline query.
     pub fn query(&self, q: &Query) -> Result<Vec<StoredEvent>, CaseError> {
-        query::run(&self.conn, q).map_err(|e| self.query_err(e))
+        let mut out = Vec::new();
+        self.query_each(q, &mut |e| {
+            out.push(e);
+            true
+        })?;
+        Ok(out)
     }
 
     /// Stream a timeline query's events in time order; `each` returns `false` to stop.
@@ -389,7 +394,8 @@ impl Case {
         q: &Query,
         each: &mut dyn FnMut(StoredEvent) -> bool,
     ) -> Result<(), CaseError> {
-        query::run_each(&self.conn, q, each).map_err(|e| self.query_err(e))
+        let db = self.dir.as_ref().map(|d| d.join("case.sqlite"));
+        query::run_each(&self.conn, db.as_deref(), q, each).map_err(|e| self.query_err(e))
     }
 
     /// Look up the event stored for a record: evidence by path suffix, and location.

@@ -1,0 +1,138 @@
+//! The case store through its public API.
+
+use firebreak_case::{Case, EvidenceInfo, EvidenceOutcome, Filter, Query, TimeRange};
+use firebreak_event::{Event, Location, Rejected, SourceKind, Timestamp};
+
+fn info(sha: &str) -> EvidenceInfo {
+    EvidenceInfo {
+        sha256: sha.into(),
+        display_path: format!("/evidence/{sha}.log"),
+        disk_path: format!("/evidence/{sha}.log"),
+        member: None,
+        container_sha256: None,
+        size: 1,
+        mtime: None,
+        format: Some("syslog".into()),
+    }
+}
+
+fn event(i: i64, host: &str, user: &str, text: &str) -> Event {
+    let mut e = Event::new(
+        Timestamp::from_secs(1_795_000_000 + (i * 7919) % 5000).unwrap(),
+        SourceKind::Syslog,
+        Location::Line(i as u64 + 1),
+    );
+    e.host = Some(host.into());
+    e.user.name = Some(user.into());
+    e.message = format!("event {i}");
+    e.fields.push("Payload", text);
+    e.fields.push("Index", i.to_string());
+    e
+}
+
+/// A case with 3000 events over two hosts; every 97th carries a needle.
+fn sample_case(dir: &std::path::Path) -> Case {
+    let mut case = Case::open(dir).unwrap();
+    {
+        let mut w = case.writer().unwrap();
+        w.begin_evidence(&info("aa"), 0).unwrap();
+        for i in 0..3000 {
+            let host = if i % 2 == 0 { "WS-1.corp.local" } else { "DC01" };
+            let text = if i % 97 == 0 { "x Needle-Value y" } else { "plain" };
+            w.event(&event(i, host, if i % 3 == 0 { "alice" } else { "bob" }, text)).unwrap();
+            w.record_done();
+        }
+        w.reject(&Rejected {
+            location: Location::Line(9999),
+            reason: "bad".into(),
+        })
+        .unwrap();
+        w.end_evidence(&EvidenceOutcome::Complete { note: None }, 1).unwrap();
+        w.finish().unwrap();
+    }
+    case
+}
+
+fn ids(case: &Case, q: &Query) -> Vec<String> {
+    case.query(q)
+        .unwrap()
+        .iter()
+        .map(|e| e.event.fields.get("Index").unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn parallel_full_text_scan_agrees_with_the_indexed_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    let search = |range: TimeRange, offset: u64, limit: u64| Query {
+        search: Some("needle-VALUE".into()),
+        range,
+        offset,
+        limit,
+        ..Query::default()
+    };
+    let everything = TimeRange {
+        from: Some(0),
+        to: Some(i64::MAX),
+    };
+    for (offset, limit) in [(0, 0), (0, 5), (7, 10), (30, 100)] {
+        let scanned = ids(&case, &search(TimeRange::default(), offset, limit));
+        let indexed = ids(&case, &search(everything, offset, limit));
+        assert_eq!(scanned, indexed, "offset {offset} limit {limit}");
+    }
+    assert_eq!(ids(&case, &search(TimeRange::default(), 0, 0)).len(), 31);
+}
+
+#[test]
+fn filters_hosts_users_and_original_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    let q = Query {
+        hosts: vec!["ws-1".into()],
+        users: vec!["ALICE".into()],
+        filters: vec![Filter {
+            field: "Payload".into(),
+            value: "x Needle-Value y".into(),
+        }],
+        ..Query::default()
+    };
+    let got = case.query(&q).unwrap();
+    // i % 2 == 0, i % 3 == 0 and i % 97 == 0: i in {0, 582, 1164, 1746, 2328, 2910}
+    assert_eq!(got.len(), 6);
+    assert!(got.windows(2).all(|w| w[0].event.timestamp <= w[1].event.timestamp));
+    let by_loc = case.find_by_location("aa.log", Location::Line(583)).unwrap();
+    assert_eq!(by_loc[0].event.fields.get("Index"), Some("582"));
+}
+
+#[test]
+fn accounting_and_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(sample_case(dir.path()));
+    let case = Case::open_read(dir.path()).unwrap();
+    let ev = case.evidence().unwrap();
+    assert_eq!((ev[0].records_stored, ev[0].records_rejected, ev[0].events), (3000, 1, 3000));
+    let (rejected, total) = case.rejected(10).unwrap();
+    assert_eq!(total, 1);
+    assert_eq!(rejected[0].location, Location::Line(9999));
+}
+
+#[test]
+fn one_writer_at_a_time_and_interrupted_ingest_is_rolled_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut case = Case::open(dir.path()).unwrap();
+    assert!(matches!(
+        Case::open(dir.path()),
+        Err(firebreak_case::CaseError::Busy { .. })
+    ));
+    {
+        let mut w = case.writer().unwrap();
+        w.begin_evidence(&info("bb"), 0).unwrap();
+        w.event(&event(1, "h", "u", "t")).unwrap();
+        w.commit().unwrap(); // committed, but never completed
+    }
+    drop(case);
+    let case = Case::open(dir.path()).unwrap();
+    assert_eq!(case.evidence().unwrap().len(), 0);
+    assert_eq!(case.event_count().unwrap(), 0);
+}
