@@ -16,10 +16,12 @@
 mod codec;
 mod query;
 mod schema;
+mod search;
 mod write;
 
 pub use codec::encode_fields;
 pub use query::{Filter, Query, StoredEvent, TimeRange};
+pub use search::search_text;
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
 
 use rusqlite::{params, Connection, OptionalExtension};
@@ -277,6 +279,7 @@ impl Case {
             for id in &ids {
                 tx.execute("DELETE FROM events WHERE evidence_id=?1", [id])?;
                 tx.execute("DELETE FROM rejected WHERE evidence_id=?1", [id])?;
+                tx.execute("DELETE FROM search_blocks WHERE evidence_id=?1", [id])?;
                 tx.execute("DELETE FROM evidence_path WHERE evidence_id=?1", [id])?;
                 tx.execute("DELETE FROM evidence WHERE id=?1", [id])?;
             }

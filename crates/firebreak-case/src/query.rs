@@ -290,41 +290,42 @@ fn parallel_scan(
     conn: &Connection,
     db: &Path,
     q: &Query,
-    sql: &Sql,
+    _sql: &Sql,
     each: &mut dyn FnMut(StoredEvent) -> bool,
 ) -> Result<(), QueryError> {
-    let max_id: i64 = conn.query_row("SELECT coalesce(max(id), 0) FROM events", [], |r| r.get(0))?;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as i64;
-    let step = max_id / threads + 1;
-    let keep = if q.limit == 0 { -1 } else { (q.offset + q.limit) as i64 };
-    let where_ = where_clause(&sql.clauses);
-    let and = if where_.is_empty() { "WHERE" } else { "AND" };
-    let text = format!(
-        "SELECT {COLUMNS} FROM events NOT INDEXED {where_} {and} id BETWEEN ?{a} AND ?{b}
-         ORDER BY ts, id LIMIT {keep}",
-        a = sql.params.len() + 1,
-        b = sql.params.len() + 2
-    );
-    let parts: Vec<Result<Vec<StoredEvent>, QueryError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                let text = &text;
-                let range = (i * step + 1, (i + 1) * step);
-                s.spawn(move || scan_part(db, text, &sql.params, range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(QueryError::Corrupt("scan thread failed".into()))))
-            .collect()
-    });
-    let mut all = Vec::new();
-    for p in parts {
-        all.extend(p?);
+    let needle = q.search.as_deref().unwrap_or_default();
+    let ids = crate::search::candidates(conn, db, needle)?;
+    let rest = Query {
+        search: None,
+        ..q.clone()
+    };
+    let sql = build(conn, &rest)?;
+    let mut keyed = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        keyed.extend(select_chunk(conn, &sql, chunk, "id, ts", |r| {
+            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(0)?))
+        })?);
     }
-    all.sort_by_key(|e| (e.event.timestamp, e.id));
-    let take = if q.limit == 0 { usize::MAX } else { q.limit as usize };
-    for e in all.into_iter().skip(q.offset as usize).take(take) {
+    keyed.sort_unstable();
+    let take = if q.limit == 0 {
+        usize::MAX
+    } else {
+        q.limit as usize
+    };
+    let page: Vec<i64> = keyed
+        .into_iter()
+        .skip(q.offset as usize)
+        .take(take)
+        .map(|(_, id)| id)
+        .collect();
+    let mut events = Vec::with_capacity(page.len());
+    for chunk in page.chunks(500) {
+        for e in select_chunk(conn, &sql, chunk, COLUMNS, |r| Ok(row_to_event(r)))? {
+            events.push(e?);
+        }
+    }
+    events.sort_by_key(|e| (e.event.timestamp, e.id));
+    for e in events {
         if !each(e) {
             break;
         }
@@ -332,19 +333,32 @@ fn parallel_scan(
     Ok(())
 }
 
-fn scan_part(
-    db: &Path,
-    text: &str,
-    params: &[Value],
-    (from, to): (i64, i64),
-) -> Result<Vec<StoredEvent>, QueryError> {
-    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut st = conn.prepare(text)?;
-    let all = params.iter().cloned().chain([Value::Integer(from), Value::Integer(to)]);
-    let mut rows = st.query(rusqlite::params_from_iter(all))?;
+/// Rows among `ids` that also meet the query's other clauses.
+fn select_chunk<T>(
+    conn: &Connection,
+    sql: &Sql,
+    ids: &[i64],
+    columns: &str,
+    mut map: impl FnMut(&Row) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, QueryError> {
+    let first = sql.params.len() + 1;
+    let list = (first..first + ids.len())
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let mut clauses = sql.clauses.clone();
+    clauses.push(format!("id IN ({list})"));
+    let text = format!("SELECT {columns} FROM events {}", where_clause(&clauses));
+    let mut st = conn.prepare_cached(&text)?;
+    let params = sql
+        .params
+        .iter()
+        .cloned()
+        .chain(ids.iter().map(|&i| Value::Integer(i)));
+    let mut rows = st.query(rusqlite::params_from_iter(params))?;
     let mut out = Vec::new();
     while let Some(row) = rows.next()? {
-        out.push(row_to_event(row)?);
+        out.push(map(row)?);
     }
     Ok(out)
 }

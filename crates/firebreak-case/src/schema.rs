@@ -2,7 +2,7 @@ use crate::CaseError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const VERSION: i64 = 1;
+pub(crate) const VERSION: i64 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS evidence (
@@ -77,6 +77,13 @@ CREATE TABLE IF NOT EXISTS rejected (
     reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejected_evidence ON rejected(evidence_id);
+CREATE TABLE IF NOT EXISTS search_blocks (
+    id INTEGER PRIMARY KEY,
+    evidence_id INTEGER NOT NULL,
+    first_event INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
 CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS problems (
     path TEXT NOT NULL,

@@ -58,6 +58,8 @@ pub struct Writer<'c> {
     pending: u64,
     current: Option<Current>,
     buf: String,
+    search: String,
+    block: crate::search::BlockBuilder,
     hosts: std::collections::HashSet<String>,
 }
 
@@ -75,6 +77,8 @@ impl<'c> Writer<'c> {
             pending: 0,
             current: None,
             buf: String::with_capacity(4096),
+            search: String::with_capacity(4096),
+            block: crate::search::BlockBuilder::default(),
             hosts: std::collections::HashSet::new(),
         })
     }
@@ -97,6 +101,7 @@ impl<'c> Writer<'c> {
     /// Commit what is pending.
     pub fn commit(&mut self) -> Result<(), CaseError> {
         if self.in_tx {
+            self.block.flush(self.conn).map_err(|e| self.err(e))?;
             self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
             self.in_tx = false;
             self.pending = 0;
@@ -145,20 +150,35 @@ impl<'c> Writer<'c> {
 
     /// Store one event of the current evidence file.
     pub fn event(&mut self, ev: &Event) -> Result<(), CaseError> {
-        let mut buf = std::mem::take(&mut self.buf);
+        let (mut buf, mut search) = (
+            std::mem::take(&mut self.buf),
+            std::mem::take(&mut self.search),
+        );
         buf.clear();
+        search.clear();
         encode_fields(&ev.fields, &mut buf);
-        let r = self.event_encoded(ev, &buf);
-        self.buf = buf;
+        crate::search_text(ev, &mut search);
+        let r = self.event_encoded(ev, &buf, &search);
+        (self.buf, self.search) = (buf, search);
         r
     }
 
-    /// Store one event whose fields the caller already encoded with
-    /// [`crate::encode_fields`] (so that work can run on another thread).
-    pub fn event_encoded(&mut self, ev: &Event, fields_json: &str) -> Result<(), CaseError> {
+    /// Store one event whose fields and search text the caller already made with
+    /// [`crate::encode_fields`] and [`crate::search_text`] (so that work can run on
+    /// another thread).
+    pub fn event_encoded(
+        &mut self,
+        ev: &Event,
+        fields_json: &str,
+        search: &str,
+    ) -> Result<(), CaseError> {
         self.ensure_tx()?;
         let id = self.current_id();
         insert_event(&mut self.insert, ev, fields_json, id).map_err(|e| self.err(e))?;
+        let rowid = self.conn.last_insert_rowid();
+        self.block
+            .add(self.conn, id, rowid, search)
+            .map_err(|e| self.err(e))?;
         if let Some(c) = self.current.as_mut() {
             c.events += 1;
         }

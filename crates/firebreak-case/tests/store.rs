@@ -37,9 +37,23 @@ fn sample_case(dir: &std::path::Path) -> Case {
         let mut w = case.writer().unwrap();
         w.begin_evidence(&info("aa"), 0).unwrap();
         for i in 0..3000 {
-            let host = if i % 2 == 0 { "WS-1.corp.local" } else { "DC01" };
-            let text = if i % 97 == 0 { "x Needle-Value y" } else { "plain" };
-            w.event(&event(i, host, if i % 3 == 0 { "alice" } else { "bob" }, text)).unwrap();
+            let host = if i % 2 == 0 {
+                "WS-1.corp.local"
+            } else {
+                "DC01"
+            };
+            let text = if i % 97 == 0 {
+                "x Needle-Value y"
+            } else {
+                "plain"
+            };
+            w.event(&event(
+                i,
+                host,
+                if i % 3 == 0 { "alice" } else { "bob" },
+                text,
+            ))
+            .unwrap();
             w.record_done();
         }
         w.reject(&Rejected {
@@ -47,7 +61,8 @@ fn sample_case(dir: &std::path::Path) -> Case {
             reason: "bad".into(),
         })
         .unwrap();
-        w.end_evidence(&EvidenceOutcome::Complete { note: None }, 1).unwrap();
+        w.end_evidence(&EvidenceOutcome::Complete { note: None }, 1)
+            .unwrap();
         w.finish().unwrap();
     }
     case
@@ -82,6 +97,35 @@ fn parallel_full_text_scan_agrees_with_the_indexed_path() {
         assert_eq!(scanned, indexed, "offset {offset} limit {limit}");
     }
     assert_eq!(ids(&case, &search(TimeRange::default(), 0, 0)).len(), 31);
+    // raw text, not its JSON encoding: backslashes are searched as written
+    let path = Query {
+        search: Some("event 1234 payload=plain index=1234".into()),
+        ..Query::default()
+    };
+    assert_eq!(ids(&case, &path), ["1234"]);
+}
+
+#[test]
+fn search_finds_windows_paths_as_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut case = Case::open(dir.path()).unwrap();
+    {
+        let mut w = case.writer().unwrap();
+        w.begin_evidence(&info("cc"), 0).unwrap();
+        let mut e = event(1, "h", "u", "x");
+        e.fields
+            .push("Image", "C:\\Windows\\System32\\rundll32.exe");
+        w.event(&e).unwrap();
+        w.record_done();
+        w.end_evidence(&EvidenceOutcome::Complete { note: None }, 1)
+            .unwrap();
+        w.finish().unwrap();
+    }
+    let q = Query {
+        search: Some("system32\\RUNDLL32".into()),
+        ..Query::default()
+    };
+    assert_eq!(case.query(&q).unwrap().len(), 1);
 }
 
 #[test]
@@ -100,8 +144,12 @@ fn filters_hosts_users_and_original_fields() {
     let got = case.query(&q).unwrap();
     // i % 2 == 0, i % 3 == 0 and i % 97 == 0: i in {0, 582, 1164, 1746, 2328, 2910}
     assert_eq!(got.len(), 6);
-    assert!(got.windows(2).all(|w| w[0].event.timestamp <= w[1].event.timestamp));
-    let by_loc = case.find_by_location("aa.log", Location::Line(583)).unwrap();
+    assert!(got
+        .windows(2)
+        .all(|w| w[0].event.timestamp <= w[1].event.timestamp));
+    let by_loc = case
+        .find_by_location("aa.log", Location::Line(583))
+        .unwrap();
     assert_eq!(by_loc[0].event.fields.get("Index"), Some("582"));
 }
 
@@ -111,7 +159,10 @@ fn accounting_and_reopen() {
     drop(sample_case(dir.path()));
     let case = Case::open_read(dir.path()).unwrap();
     let ev = case.evidence().unwrap();
-    assert_eq!((ev[0].records_stored, ev[0].records_rejected, ev[0].events), (3000, 1, 3000));
+    assert_eq!(
+        (ev[0].records_stored, ev[0].records_rejected, ev[0].events),
+        (3000, 1, 3000)
+    );
     let (rejected, total) = case.rejected(10).unwrap();
     assert_eq!(total, 1);
     assert_eq!(rejected[0].location, Location::Line(9999));
@@ -135,4 +186,12 @@ fn one_writer_at_a_time_and_interrupted_ingest_is_rolled_back() {
     let case = Case::open(dir.path()).unwrap();
     assert_eq!(case.evidence().unwrap().len(), 0);
     assert_eq!(case.event_count().unwrap(), 0);
+    let q = Query {
+        search: Some("t".into()),
+        ..Query::default()
+    };
+    assert!(
+        case.query(&q).unwrap().is_empty(),
+        "search blocks of the rolled-back file remain"
+    );
 }

@@ -39,9 +39,9 @@ enum Msg {
 // Nearly every item is an event: boxing them would cost an allocation each.
 #[allow(clippy::large_enum_variant)]
 enum Item {
-    /// The event and its original fields already encoded for the store, so that
-    /// work runs on the reading thread, not the single writer.
-    Event(Event, String),
+    /// The event, its original fields encoded for the store and its search text:
+    /// that work runs on the reading thread, not on the single writer.
+    Event(Event, String, String),
     Done,
     Reject(Rejected),
 }
@@ -118,7 +118,9 @@ impl EventSink for ChannelSink<'_> {
         self.events += 1;
         let mut fields = String::with_capacity(64 * event.fields.len());
         firebreak_case::encode_fields(&event.fields, &mut fields);
-        self.push(Item::Event(event, fields));
+        let mut search = String::with_capacity(fields.len());
+        firebreak_case::search_text(&event, &mut search);
+        self.push(Item::Event(event, fields, search));
     }
     fn record_done(&mut self) {
         self.count_record();
@@ -333,7 +335,7 @@ fn write_loop(case: &mut Case, rx: Receiver<Msg>) -> Result<(), CaseError> {
             Msg::Items(items) => {
                 for item in items {
                     match item {
-                        Item::Event(e, fields) => w.event_encoded(&e, &fields)?,
+                        Item::Event(e, fields, search) => w.event_encoded(&e, &fields, &search)?,
                         Item::Done => w.record_done(),
                         Item::Reject(r) => w.reject(&r)?,
                     }
