@@ -1,0 +1,244 @@
+//! Firebreak's Sigma engine: parse, compile and evaluate Sigma rules. No I/O: the caller
+//! reads rule files and hands their text; events come from `firebreak-event`.
+//!
+//! * [`RuleSet::load`] parses every document of every source (rule collections with
+//!   `action: global/reset/repeat` included). Detection rules are compiled; correlation
+//!   and filter rules are parsed into [`Correlation`] and [`Filter`] (filters are applied
+//!   to the rules they name). One bad document gives one [`LoadError`] and never stops
+//!   the rest.
+//! * Each rule's `logsource` is resolved through a [`LogsourceMap`] (data file
+//!   `data/logsources.yaml`, extendable) into alternatives: which events it applies to
+//!   and how its field names map to the event's.
+//! * [`RuleSet::matches`] runs the compiled engine (index by channel/event id or source
+//!   kind, Aho-Corasick prefilter over required literals, interned fields);
+//!   [`RuleSet::matches_reference`] runs the plain evaluator the compiled one is tested
+//!   against.
+
+mod compiled;
+mod condition;
+mod correlation;
+mod detection;
+mod encode;
+mod error;
+mod leaf;
+mod logsource;
+mod modifier;
+mod pattern;
+mod prefilter;
+mod reference;
+mod rule;
+
+pub use compiled::Scratch;
+pub use correlation::{parse_timespan, Alias, Correlation, CorrelationCondition, CorrelationType};
+pub use error::{LoadError, MappingError, RuleError};
+pub use logsource::{Logsource, LogsourceMap, Variant, BUILTIN_MAPPING};
+pub use rule::{Filter, Level, Meta, Related};
+
+use compiled::{Engine, UnitSpec};
+use detection::Detection;
+use firebreak_event::Event;
+use rule::Doc;
+use std::collections::HashMap;
+
+/// How rules are loaded.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// Values of `expand` placeholders: `%name%` → values (OR-ed).
+    pub placeholders: HashMap<String, Vec<String>>,
+    /// The logsource mapping (built-in by default).
+    pub mapping: LogsourceMap,
+}
+
+/// A loaded detection rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    meta: Meta,
+    origin: String,
+    logsource: Logsource,
+    detection: Detection,
+    variants: Vec<Variant>,
+    mapped: bool,
+    /// Indices into the rule set's filters.
+    filters: Vec<usize>,
+}
+
+impl Rule {
+    pub fn meta(&self) -> &Meta {
+        &self.meta
+    }
+    pub fn id(&self) -> Option<&str> {
+        self.meta.id.as_deref()
+    }
+    pub fn title(&self) -> &str {
+        &self.meta.title
+    }
+    pub fn level(&self) -> Option<Level> {
+        self.meta.level
+    }
+    pub fn status(&self) -> Option<&str> {
+        self.meta.status.as_deref()
+    }
+    pub fn tags(&self) -> &[String] {
+        &self.meta.tags
+    }
+    /// ATT&CK technique ids (`T1059.001`) from the tags.
+    pub fn attack_techniques(&self) -> Vec<String> {
+        self.meta.attack_techniques()
+    }
+    /// Where the rule came from, as given to [`RuleSet::load`].
+    pub fn origin(&self) -> &str {
+        &self.origin
+    }
+    pub fn logsource(&self) -> &Logsource {
+        &self.logsource
+    }
+    /// Whether the logsource had an entry in the mapping (else the `unmapped` default).
+    pub fn logsource_mapped(&self) -> bool {
+        self.mapped
+    }
+    /// The logsource alternatives this rule runs on.
+    pub fn variants(&self) -> &[Variant] {
+        &self.variants
+    }
+}
+
+/// Rules ready to evaluate, with the correlation and filter rules that came with them.
+#[derive(Debug, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    correlations: Vec<Correlation>,
+    filters: Vec<Filter>,
+    engine: Engine,
+}
+
+impl RuleSet {
+    /// Loads `(origin, yaml)` sources. Returns what loaded and one error per document
+    /// that did not.
+    pub fn load(sources: &[(String, String)], opts: &LoadOptions) -> (RuleSet, Vec<LoadError>) {
+        let mut set = RuleSet::default();
+        let mut errors = Vec::new();
+        for (origin, text) in sources {
+            for (_, doc) in rule::parse_source(origin, text, &opts.placeholders) {
+                match doc {
+                    Ok(Doc::Rule(r)) => set.add_rule(origin, r, &opts.mapping),
+                    Ok(Doc::Correlation(c)) => set.correlations.push(c),
+                    Ok(Doc::Filter(f)) => set.filters.push(f),
+                    Err(e) => errors.push(e),
+                }
+            }
+        }
+        set.attach_filters();
+        set.engine = Engine::build(&set.unit_specs());
+        (set, errors)
+    }
+
+    fn add_rule(&mut self, origin: &str, r: rule::ParsedRule, map: &LogsourceMap) {
+        let (variants, mapped) = map.resolve(&r.logsource);
+        self.rules.push(Rule {
+            meta: r.meta,
+            origin: origin.to_string(),
+            logsource: r.logsource,
+            detection: r.detection,
+            variants: variants.to_vec(),
+            mapped,
+            filters: Vec::new(),
+        });
+    }
+
+    fn attach_filters(&mut self) {
+        for (fi, f) in self.filters.iter().enumerate() {
+            for r in &mut self.rules {
+                if filter_applies(f, r) {
+                    r.filters.push(fi);
+                }
+            }
+        }
+    }
+
+    fn unit_specs(&self) -> Vec<UnitSpec<'_>> {
+        let mut specs = Vec::new();
+        for (i, r) in self.rules.iter().enumerate() {
+            for v in &r.variants {
+                specs.push(UnitSpec {
+                    rule: i as u32,
+                    variant: v,
+                    detection: &r.detection,
+                    filters: r
+                        .filters
+                        .iter()
+                        .map(|&f| &self.filters[f].detection)
+                        .collect(),
+                });
+            }
+        }
+        specs
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+    pub fn correlations(&self) -> &[Correlation] {
+        &self.correlations
+    }
+    pub fn filters(&self) -> &[Filter] {
+        &self.filters
+    }
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// The rules matching `event` (compiled engine), in load order.
+    pub fn matches(&self, event: &Event) -> Vec<&Rule> {
+        let mut out = Vec::new();
+        self.matches_with(&mut Scratch::default(), event, |r| out.push(r));
+        out
+    }
+
+    /// As [`RuleSet::matches`], reusing `scratch` between events (faster).
+    pub fn matches_with<'s>(
+        &'s self,
+        scratch: &mut Scratch,
+        event: &Event,
+        mut found: impl FnMut(&'s Rule),
+    ) {
+        self.engine
+            .matches(scratch, event, &mut |i| found(&self.rules[i as usize]));
+    }
+
+    /// The rules matching `event` by the plain reference evaluator (for tests).
+    pub fn matches_reference(&self, event: &Event) -> Vec<&Rule> {
+        self.rules
+            .iter()
+            .filter(|r| self.rule_matches_reference(r, event))
+            .collect()
+    }
+
+    fn rule_matches_reference(&self, r: &Rule, event: &Event) -> bool {
+        r.variants.iter().any(|v| {
+            let view = reference::View { event, variant: v };
+            v.applies(event)
+                && reference::matches(&r.detection, &view)
+                && !r
+                    .filters
+                    .iter()
+                    .any(|&f| reference::matches(&self.filters[f].detection, &view))
+        })
+    }
+}
+
+/// A filter applies to a rule it names (by id or name), or to every rule when it names
+/// none, provided each logsource key the filter sets equals the rule's.
+fn filter_applies(f: &Filter, r: &Rule) -> bool {
+    let key_ok = |fk: &Option<String>, rk: &Option<String>| fk.is_none() || fk == rk;
+    let ls_ok = key_ok(&f.logsource.product, &r.logsource.product)
+        && key_ok(&f.logsource.category, &r.logsource.category)
+        && key_ok(&f.logsource.service, &r.logsource.service);
+    let named = f.rules.is_empty()
+        || f.rules.iter().any(|n| {
+            Some(n.as_str()) == r.meta.id.as_deref() || Some(n.as_str()) == r.meta.name.as_deref()
+        });
+    ls_ok && named
+}

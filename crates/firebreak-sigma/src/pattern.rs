@@ -1,0 +1,160 @@
+//! Sigma string values: wildcards (`*`, `?`) with `\` escaping, and case folding.
+
+/// Case folding used everywhere (rule values, event values, prefilter needles):
+/// char by char, so that a substring of a value folds to a substring of the folded
+/// value (no context-dependent lowering).
+pub(crate) fn fold(s: &str) -> String {
+    if s.is_ascii() {
+        return s.to_ascii_lowercase();
+    }
+    s.chars().flat_map(char::to_lowercase).collect()
+}
+
+/// Appends the folded form of `s` to `out`.
+pub(crate) fn fold_into(s: &str, out: &mut String) {
+    if s.is_ascii() {
+        out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+    } else {
+        out.extend(s.chars().flat_map(char::to_lowercase));
+    }
+}
+
+/// One piece of a wildcard pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tok {
+    Lit(String),
+    /// `*`: any run of characters, possibly empty.
+    Star,
+    /// `?`: exactly one character.
+    One,
+}
+
+/// A Sigma string value with its wildcards, folded unless `cased`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Glob {
+    pub toks: Vec<Tok>,
+    pub cased: bool,
+}
+
+impl Glob {
+    /// Parses a Sigma string: `*` and `?` are wildcards, `\*`, `\?` and `\\` escapes; a
+    /// backslash before anything else is kept as is.
+    pub fn parse(raw: &str) -> Vec<Tok> {
+        let mut toks = Vec::new();
+        let mut lit = String::new();
+        let mut chars = raw.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => match chars.peek() {
+                    Some(&n @ ('*' | '?' | '\\')) => {
+                        lit.push(n);
+                        chars.next();
+                    }
+                    _ => lit.push('\\'),
+                },
+                '*' | '?' => {
+                    if !lit.is_empty() {
+                        toks.push(Tok::Lit(std::mem::take(&mut lit)));
+                    }
+                    toks.push(if c == '*' { Tok::Star } else { Tok::One });
+                }
+                _ => lit.push(c),
+            }
+        }
+        if !lit.is_empty() {
+            toks.push(Tok::Lit(lit));
+        }
+        toks
+    }
+
+    /// A pattern from tokens; folds literals unless `cased`; merges adjacent stars.
+    pub fn new(toks: Vec<Tok>, cased: bool) -> Glob {
+        let mut out: Vec<Tok> = Vec::with_capacity(toks.len());
+        for t in toks {
+            let t = match t {
+                Tok::Lit(s) if !cased => Tok::Lit(fold(&s)),
+                other => other,
+            };
+            match (out.last_mut(), t) {
+                (Some(Tok::Star), Tok::Star) => {}
+                (Some(Tok::Lit(a)), Tok::Lit(b)) => a.push_str(&b),
+                (_, t) => out.push(t),
+            }
+        }
+        Glob { toks: out, cased }
+    }
+
+    /// Wraps in `*`: contains (both), startswith (after), endswith (before).
+    pub fn wrap(mut toks: Vec<Tok>, before: bool, after: bool) -> Vec<Tok> {
+        if before {
+            toks.insert(0, Tok::Star);
+        }
+        if after {
+            toks.push(Tok::Star);
+        }
+        toks
+    }
+
+    /// The longest literal run (folded), for prefiltering.
+    pub fn longest_literal(&self) -> Option<&str> {
+        self.toks
+            .iter()
+            .filter_map(|t| match t {
+                Tok::Lit(s) => Some(s.as_str()),
+                _ => None,
+            })
+            .max_by_key(|s| s.len())
+    }
+}
+
+/// Reference glob matching: straightforward recursion over chars. `value` must already
+/// be folded when the pattern is not cased.
+pub(crate) fn glob_match_simple(toks: &[Tok], value: &str) -> bool {
+    match toks.split_first() {
+        None => value.is_empty(),
+        Some((Tok::Lit(l), rest)) => value
+            .strip_prefix(l.as_str())
+            .is_some_and(|v| glob_match_simple(rest, v)),
+        Some((Tok::One, rest)) => {
+            let mut chars = value.chars();
+            chars.next().is_some() && glob_match_simple(rest, chars.as_str())
+        }
+        Some((Tok::Star, rest)) => {
+            if rest.is_empty() {
+                return true;
+            }
+            value
+                .char_indices()
+                .map(|(i, _)| i)
+                .chain(std::iter::once(value.len()))
+                .any(|i| glob_match_simple(rest, &value[i..]))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn m(p: &str, v: &str) -> bool {
+        let g = Glob::new(Glob::parse(p), false);
+        glob_match_simple(&g.toks, &fold(v))
+    }
+
+    #[test]
+    fn wildcards_and_escapes() {
+        assert!(m("*\\cmd.exe", "C:\\Windows\\System32\\CMD.EXE"));
+        assert!(m("a?c", "abc"));
+        assert!(!m("a?c", "ac"));
+        assert!(m("a\\*c", "a*c"));
+        assert!(!m("a\\*c", "abc"));
+        assert!(m("a\\\\*", "a\\xyz"));
+        assert!(m("a\\\\\\*", "a\\*"));
+        // Sigma `C:\Windows\\*`: backslash then wildcard; `C:\Windows\*`: a literal star.
+        assert!(m("C:\\Windows\\\\*", "c:\\windows\\x"));
+        assert!(!m("C:\\Windows\\*", "c:\\windows\\x"));
+        assert!(m("C:\\Windows\\*", "c:\\windows*"));
+        assert!(m("", ""));
+        assert!(!m("", "x"));
+    }
+}
