@@ -34,7 +34,7 @@ pub use options::{DateOrder, ReadContext, ReadOptions};
 pub use sniff::{sniff, SNIFF_LEN};
 
 use firebreak_event::{Location, SourceKind};
-use std::io::{BufReader, Read, Seek};
+use std::io::{BufRead, BufReader, Read, Seek};
 
 /// An evidence format Firebreak reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -133,22 +133,20 @@ pub fn read(
     ctx: &ReadContext,
     sink: &mut dyn EventSink,
 ) -> Result<(), ReadError> {
-    if format == Format::Evtx {
-        return evtx_reader::read(input, ctx, sink);
-    }
-    let mut buffered = BufReader::with_capacity(256 * 1024, input);
-    let r: &mut dyn std::io::BufRead = &mut buffered;
-    match format {
-        Format::Evtx => unreachable!("handled above"),
-        Format::WinXml => winxml::read(r, ctx, sink),
-        Format::WinJson => winjson::read(r, ctx, sink),
-        Format::Syslog => syslog::read(r, ctx, sink),
-        Format::Netscaler => netscaler::read(r, ctx, sink),
-        Format::WebAccess => web::read(r, ctx, sink),
-        Format::Iis => iis::read(r, ctx, sink),
-        Format::Squid => squid::read(r, ctx, sink),
-        Format::Bodyfile => bodyfile::read(r, ctx, sink),
-        Format::Csv => csvjson::read_csv(r, ctx, sink),
-        Format::Jsonl => csvjson::read_jsonl(r, ctx, sink),
-    }
+    type TextReader =
+        fn(&mut dyn BufRead, &ReadContext, &mut dyn EventSink) -> Result<(), ReadError>;
+    let text: TextReader = match format {
+        Format::Evtx => return evtx_reader::read(input, ctx, sink),
+        Format::WinXml => winxml::read,
+        Format::WinJson => winjson::read,
+        Format::Syslog => syslog::read,
+        Format::Netscaler => netscaler::read,
+        Format::WebAccess => web::read,
+        Format::Iis => iis::read,
+        Format::Squid => squid::read,
+        Format::Bodyfile => bodyfile::read,
+        Format::Csv => csvjson::read_csv,
+        Format::Jsonl => csvjson::read_jsonl,
+    };
+    text(&mut BufReader::with_capacity(256 * 1024, input), ctx, sink)
 }
