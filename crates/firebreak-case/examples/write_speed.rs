@@ -45,10 +45,21 @@ fn main() {
     w.finish().expect("commit");
     let write = t.elapsed().as_secs_f64();
     let n = sink.events.len() as f64;
+    // The ceiling of any store: the same events appended as JSON lines to one file.
+    let t = std::time::Instant::now();
+    let file = std::fs::File::create(dir.join("append-baseline.jsonl")).expect("baseline file");
+    let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
+    for e in &sink.events {
+        serde_json::to_writer(&mut out, e).expect("write");
+        std::io::Write::write_all(&mut out, b"\n").expect("write");
+    }
+    std::io::Write::flush(&mut out).expect("flush");
+    let append = t.elapsed().as_secs_f64();
     println!(
-        "{} events: parse {:.0}/s, store {:.0}/s",
+        "{} events: parse {:.0}/s, case store {:.0}/s, append-only JSON lines {:.0}/s",
         sink.events.len(),
         n / parse,
-        n / write
+        n / write,
+        n / append
     );
 }

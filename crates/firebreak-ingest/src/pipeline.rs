@@ -1,15 +1,16 @@
 use crate::report::{IngestReport, KindSummary, Progress};
 use crate::IngestError;
-use crossbeam_channel::{bounded, Receiver, Sender};
+use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
 use firebreak_case::{Case, CaseError, EvidenceInfo, EvidenceOutcome, EvidenceState, Lookup};
 use firebreak_event::{Event, EventSink, Rejected, Timestamp};
 use firebreak_evidence::{
     ContainerKind, Decision, EvidenceData, EvidenceMeta, Problem, Visitor, WalkOptions,
 };
-use firebreak_readers::{Format, ReadContext, ReadOptions};
+use firebreak_readers::{ReadContext, ReadOptions};
 use std::collections::HashSet;
 use std::io::{Read, SeekFrom};
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// How to ingest.
@@ -46,12 +47,12 @@ enum Item {
     Reject(Rejected),
 }
 
-/// Where messages go: the case writer thread, or memory.
-trait Store {
-    fn is_known(&mut self, sha256: &str) -> bool;
-    /// `false` when the store can take no more (writer failed).
-    fn send(&mut self, msg: Msg) -> bool;
-}
+/// Messages of one file, in order. The writer drains lanes in the order the walk
+/// found the files, so files are read in parallel but stored one after the other.
+type Lane = Receiver<Msg>;
+
+/// Messages a lane holds before its reader waits for the writer.
+const LANE_DEPTH: usize = 4;
 
 fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
@@ -78,9 +79,9 @@ fn container_name(kind: ContainerKind) -> &'static str {
     }
 }
 
-/// Batches a reader's output into messages and counts what it sees.
-struct ChannelSink<'a> {
-    store: &'a mut dyn Store,
+/// Batches a reader's output into one lane and counts what it sees.
+struct LaneSink<'a> {
+    lane: &'a Sender<Msg>,
     progress: &'a dyn Progress,
     batch: Vec<Item>,
     records: u64,
@@ -91,7 +92,7 @@ struct ChannelSink<'a> {
 
 const BATCH: usize = 2048;
 
-impl ChannelSink<'_> {
+impl LaneSink<'_> {
     fn push(&mut self, item: Item) {
         self.batch.push(item);
         if self.batch.len() >= BATCH {
@@ -101,7 +102,7 @@ impl ChannelSink<'_> {
     fn flush(&mut self) {
         if !self.batch.is_empty() && self.alive {
             let items = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
-            self.alive = self.store.send(Msg::Items(items));
+            self.alive = self.lane.send(Msg::Items(items)).is_ok();
         }
         self.batch.clear();
     }
@@ -113,7 +114,7 @@ impl ChannelSink<'_> {
     }
 }
 
-impl EventSink for ChannelSink<'_> {
+impl EventSink for LaneSink<'_> {
     fn accept(&mut self, event: Event) {
         self.events += 1;
         let mut fields = String::with_capacity(64 * event.fields.len());
@@ -133,105 +134,93 @@ impl EventSink for ChannelSink<'_> {
     }
 }
 
-struct IngestVisitor<'a> {
-    store: &'a mut dyn Store,
-    opts: &'a IngestOptions,
-    progress: &'a dyn Progress,
-    report: IngestReport,
-    this_run: HashSet<String>,
-    alive: bool,
+/// A file to read, and the lane its messages go to.
+struct Job {
+    meta: EvidenceMeta,
+    data: EvidenceData,
+    lane: Sender<Msg>,
 }
 
-impl IngestVisitor<'_> {
-    fn already_have(&mut self, meta: &EvidenceMeta) -> bool {
-        if self.this_run.contains(&meta.sha256) || self.store.is_known(&meta.sha256) {
-            self.report.already_known += 1;
-            self.send(Msg::PathSeen {
-                sha256: meta.sha256.clone(),
-                path: meta.display_path.clone(),
-            });
-            return true;
-        }
-        false
-    }
+/// What the reader threads share.
+struct Shared<'a> {
+    opts: &'a IngestOptions,
+    progress: &'a dyn Progress,
+    report: Mutex<IngestReport>,
+}
 
-    fn send(&mut self, msg: Msg) {
-        if self.alive {
-            self.alive = self.store.send(msg);
-        }
+impl Shared<'_> {
+    fn report(&self) -> std::sync::MutexGuard<'_, IngestReport> {
+        self.report.lock().unwrap_or_else(|p| p.into_inner())
     }
+}
 
-    fn read_file(&mut self, meta: EvidenceMeta, data: EvidenceData) {
-        let started = Instant::now();
-        self.progress.file_started(&meta.display_path, meta.size);
-        let mut reader = data.into_reader();
-        let head = match read_head(&mut reader) {
-            Ok(h) => h,
-            Err(e) => {
-                self.send(Msg::Begin(info_of(&meta, None)));
-                let reason = format!("cannot read: {e}");
-                self.send(Msg::End(EvidenceOutcome::Unrecognised { reason }));
-                return;
-            }
-        };
-        let Some(format) = firebreak_readers::sniff(&head) else {
-            self.unrecognised(&meta, &head);
-            return;
-        };
-        self.send(Msg::Begin(info_of(&meta, Some(format.name()))));
-        let ctx = ReadContext {
-            options: self.opts.read.clone(),
-            display_name: meta.display_path.clone(),
-            file_mtime: meta.mtime.and_then(|s| Timestamp::from_secs(s).ok()),
-        };
-        let mut sink = ChannelSink {
-            store: &mut *self.store,
-            progress: self.progress,
-            batch: Vec::with_capacity(BATCH),
-            records: 0,
-            rejected: 0,
-            events: 0,
-            alive: self.alive,
-        };
-        let result = firebreak_readers::read(format, Box::new(reader), &ctx, &mut sink);
-        sink.flush();
-        self.progress.records(sink.records % 4096);
-        let counts = (sink.records, sink.rejected, sink.events, sink.alive);
-        self.alive = counts.3;
-        let note = result.err().map(|e| e.to_string());
-        if let Some(n) = &note {
-            self.report
-                .partial
-                .push((meta.display_path.clone(), n.clone()));
-        }
-        self.send(Msg::End(EvidenceOutcome::Complete { note }));
-        self.tally(format, &meta, counts, started);
+fn reader_loop(jobs: Receiver<Job>, shared: &Shared<'_>) {
+    for job in jobs {
+        read_file(job, shared);
     }
+}
 
-    fn tally(&mut self, format: Format, meta: &EvidenceMeta, c: (u64, u64, u64, bool), t: Instant) {
-        let s: &mut KindSummary = self.report.per_format.entry(format.name()).or_default();
-        s.files += 1;
-        s.records += c.0;
-        s.rejected += c.1;
-        s.events += c.2;
-        s.bytes += meta.size;
-        s.time += t.elapsed();
-        self.progress.file_done(meta.size);
-    }
-
-    fn unrecognised(&mut self, meta: &EvidenceMeta, head: &[u8]) {
+fn read_file(job: Job, shared: &Shared<'_>) {
+    let Job { meta, data, lane } = job;
+    let started = Instant::now();
+    shared.progress.file_started(&meta.display_path, meta.size);
+    let mut reader = data.into_reader();
+    let head = match read_head(&mut reader) {
+        Ok(h) => h,
+        Err(e) => return unrecognised(&meta, &lane, format!("cannot read: {e}"), shared),
+    };
+    let Some(format) = firebreak_readers::sniff(&head) else {
         let reason = if head.is_empty() {
-            "empty file".to_string()
+            "empty file"
         } else {
-            "not a format Firebreak reads (binary or unknown text)".to_string()
+            "not a format Firebreak reads (binary or unknown text)"
         };
-        self.report
-            .unrecognised
-            .push((meta.display_path.clone(), reason.clone()));
-        self.send(Msg::Begin(info_of(meta, None)));
-        self.send(Msg::End(EvidenceOutcome::Unrecognised { reason }));
-        self.progress.file_done(meta.size);
+        return unrecognised(&meta, &lane, reason.to_string(), shared);
+    };
+    let _ = lane.send(Msg::Begin(info_of(&meta, Some(format.name()))));
+    let ctx = ReadContext {
+        options: shared.opts.read.clone(),
+        display_name: meta.display_path.clone(),
+        file_mtime: meta.mtime.and_then(|s| Timestamp::from_secs(s).ok()),
+    };
+    let mut sink = LaneSink {
+        lane: &lane,
+        progress: shared.progress,
+        batch: Vec::with_capacity(BATCH),
+        records: 0,
+        rejected: 0,
+        events: 0,
+        alive: true,
+    };
+    let result = firebreak_readers::read(format, Box::new(reader), &ctx, &mut sink);
+    sink.flush();
+    shared.progress.records(sink.records % 4096);
+    let counts = (sink.records, sink.rejected, sink.events);
+    let note = result.err().map(|e| e.to_string());
+    let _ = lane.send(Msg::End(EvidenceOutcome::Complete { note: note.clone() }));
+    let mut report = shared.report();
+    if let Some(n) = note {
+        report.partial.push((meta.display_path.clone(), n));
     }
+    let s: &mut KindSummary = report.per_format.entry(format.name()).or_default();
+    s.files += 1;
+    s.records += counts.0;
+    s.rejected += counts.1;
+    s.events += counts.2;
+    s.bytes += meta.size;
+    s.time += started.elapsed();
+    drop(report);
+    shared.progress.file_done(meta.size);
+}
+
+fn unrecognised(meta: &EvidenceMeta, lane: &Sender<Msg>, reason: String, shared: &Shared<'_>) {
+    shared
+        .report()
+        .unrecognised
+        .push((meta.display_path.clone(), reason.clone()));
+    let _ = lane.send(Msg::Begin(info_of(meta, None)));
+    let _ = lane.send(Msg::End(EvidenceOutcome::Unrecognised { reason }));
+    shared.progress.file_done(meta.size);
 }
 
 fn read_head(r: &mut dyn firebreak_evidence::ReadSeekSend) -> std::io::Result<Vec<u8>> {
@@ -242,13 +231,57 @@ fn read_head(r: &mut dyn firebreak_evidence::ReadSeekSend) -> std::io::Result<Ve
     Ok(head)
 }
 
-impl Visitor for IngestVisitor<'_> {
-    fn container(&mut self, meta: &EvidenceMeta, _kind: ContainerKind) -> Decision {
-        if self.already_have(meta) {
+/// Walks the evidence on the calling thread and hands files to the readers.
+struct IngestVisitor<'a> {
+    order: Sender<Lane>,
+    jobs: Sender<Job>,
+    lookup: Lookup,
+    shared: &'a Shared<'a>,
+    this_run: HashSet<String>,
+    alive: bool,
+}
+
+impl IngestVisitor<'_> {
+    fn is_known(&self, sha256: &str) -> bool {
+        matches!(
+            self.lookup.evidence_state(sha256),
+            Ok(Some(
+                EvidenceState::Complete | EvidenceState::Container | EvidenceState::Unrecognised
+            ))
+        )
+    }
+
+    fn already_have(&mut self, meta: &EvidenceMeta) -> bool {
+        if self.this_run.contains(&meta.sha256) || self.is_known(&meta.sha256) {
+            self.shared.report().already_known += 1;
+            self.send(Msg::PathSeen {
+                sha256: meta.sha256.clone(),
+                path: meta.display_path.clone(),
+            });
+            return true;
+        }
+        false
+    }
+
+    /// A lane of its own for a message that belongs to no file being read.
+    fn send(&mut self, msg: Msg) {
+        let (tx, rx) = bounded(1);
+        let _ = tx.send(msg);
+        self.alive = self.alive && self.order.send(rx).is_ok();
+    }
+
+    fn decide(&mut self, meta: &EvidenceMeta) -> Decision {
+        if !self.alive || self.already_have(meta) {
             Decision::Skip
         } else {
             Decision::Open
         }
+    }
+}
+
+impl Visitor for IngestVisitor<'_> {
+    fn container(&mut self, meta: &EvidenceMeta, _kind: ContainerKind) -> Decision {
+        self.decide(meta)
     }
 
     fn container_done(&mut self, meta: &EvidenceMeta, kind: ContainerKind) {
@@ -257,16 +290,15 @@ impl Visitor for IngestVisitor<'_> {
     }
 
     fn seen(&mut self, meta: &EvidenceMeta) -> Decision {
-        if self.already_have(meta) {
-            Decision::Skip
-        } else {
-            Decision::Open
-        }
+        self.decide(meta)
     }
 
     fn file(&mut self, meta: EvidenceMeta, data: EvidenceData) {
         self.this_run.insert(meta.sha256.clone());
-        self.read_file(meta, data);
+        let (lane, rx) = bounded(LANE_DEPTH);
+        self.alive = self.alive
+            && self.order.send(rx).is_ok()
+            && self.jobs.send(Job { meta, data, lane }).is_ok();
     }
 
     fn problem(&mut self, problem: Problem) {
@@ -278,79 +310,59 @@ impl Visitor for IngestVisitor<'_> {
         };
         let path = problem.path().to_string();
         let reason = problem.to_string();
-        self.report.problems.push((path.clone(), reason.clone()));
+        self.shared
+            .report()
+            .problems
+            .push((path.clone(), reason.clone()));
         self.send(Msg::Problem { path, kind, reason });
     }
 }
 
-fn walk_into(
-    store: &mut dyn Store,
-    paths: &[PathBuf],
-    opts: &IngestOptions,
-    progress: &dyn Progress,
-) -> (IngestReport, bool) {
-    let started = Instant::now();
-    let mut v = IngestVisitor {
-        store,
-        opts,
-        progress,
-        report: IngestReport::default(),
-        this_run: HashSet::new(),
-        alive: true,
-    };
-    firebreak_evidence::walk(paths, &opts.walk, &mut v);
-    let mut report = v.report;
-    report.elapsed = started.elapsed();
-    (report, v.alive)
-}
-
-// ---------------------------------------------------------------- into a case
-
-struct CaseStore {
-    tx: Option<Sender<Msg>>,
-    lookup: Lookup,
-}
-
-impl Store for CaseStore {
-    fn is_known(&mut self, sha256: &str) -> bool {
-        matches!(
-            self.lookup.evidence_state(sha256),
-            Ok(Some(
-                EvidenceState::Complete | EvidenceState::Container | EvidenceState::Unrecognised
-            ))
-        )
-    }
-    fn send(&mut self, msg: Msg) -> bool {
-        self.tx.as_ref().is_some_and(|tx| tx.send(msg).is_ok())
-    }
-}
-
-fn write_loop(case: &mut Case, rx: Receiver<Msg>) -> Result<(), CaseError> {
+fn write_loop(case: &mut Case, lanes: Receiver<Lane>) -> Result<(), CaseError> {
     let mut w = case.writer()?;
-    for msg in rx {
-        match msg {
-            Msg::Begin(info) => {
-                w.begin_evidence(&info, now_micros())?;
-            }
-            Msg::Items(items) => {
-                for item in items {
-                    match item {
-                        Item::Event(e, fields, search) => w.event_encoded(&e, &fields, &search)?,
-                        Item::Done => w.record_done(),
-                        Item::Reject(r) => w.reject(&r)?,
-                    }
-                }
-            }
-            Msg::End(outcome) => {
-                w.end_evidence(&outcome, now_micros())?;
-                w.commit()?;
-            }
-            Msg::Container(info) => w.add_container(&info, now_micros())?,
-            Msg::PathSeen { sha256, path } => w.path_seen(&sha256, &path, now_micros())?,
-            Msg::Problem { path, kind, reason } => w.problem(&path, kind, &reason, now_micros())?,
+    for lane in lanes {
+        for msg in lane {
+            apply(&mut w, msg)?;
         }
     }
     w.finish()
+}
+
+fn apply(w: &mut firebreak_case::Writer<'_>, msg: Msg) -> Result<(), CaseError> {
+    match msg {
+        Msg::Begin(info) => {
+            w.begin_evidence(&info, now_micros())?;
+        }
+        Msg::Items(items) => {
+            for item in items {
+                match item {
+                    Item::Event(e, fields, search) => w.event_encoded(&e, &fields, &search)?,
+                    Item::Done => w.record_done(),
+                    Item::Reject(r) => w.reject(&r)?,
+                }
+            }
+        }
+        Msg::End(outcome) => {
+            w.end_evidence(&outcome, now_micros())?;
+            w.commit()?;
+        }
+        Msg::Container(info) => w.add_container(&info, now_micros())?,
+        Msg::PathSeen { sha256, path } => w.path_seen(&sha256, &path, now_micros())?,
+        Msg::Problem { path, kind, reason } => w.problem(&path, kind, &reason, now_micros())?,
+    }
+    Ok(())
+}
+
+/// Threads that parse files: the machine's cores, at most 4 (EVTX parsing is
+/// parallel inside a file already).
+fn reader_threads(opts: &IngestOptions) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let wanted = if opts.read.threads == 0 {
+        cores
+    } else {
+        opts.read.threads
+    };
+    wanted.clamp(1, 4)
 }
 
 /// Ingest `paths` into `case`. Files already in the case are not read again.
@@ -364,26 +376,47 @@ pub fn ingest(
     if opts.walk.spool_dir.is_none() {
         opts.walk.spool_dir = case.spool_dir();
     }
+    let started = Instant::now();
     let lookup = case.lookup()?;
-    let (tx, rx) = bounded::<Msg>(16);
-    let (report, written) = std::thread::scope(|s| {
-        let writer = s.spawn(|| write_loop(case, rx));
-        let mut store = CaseStore {
-            tx: Some(tx),
+    let shared = Shared {
+        opts: &opts,
+        progress,
+        report: Mutex::new(IngestReport::default()),
+    };
+    let (order_tx, order_rx) = unbounded::<Lane>();
+    let (job_tx, job_rx) = bounded::<Job>(0);
+    let written = std::thread::scope(|s| {
+        let writer = s.spawn(|| write_loop(case, order_rx));
+        for _ in 0..reader_threads(&opts) {
+            let jobs = job_rx.clone();
+            let shared = &shared;
+            s.spawn(move || reader_loop(jobs, shared));
+        }
+        drop(job_rx);
+        let mut v = IngestVisitor {
+            order: order_tx,
+            jobs: job_tx,
             lookup,
+            shared: &shared,
+            this_run: HashSet::new(),
+            alive: true,
         };
-        let (report, _) = walk_into(&mut store, paths, &opts, progress);
-        store.tx = None; // close the channel so the writer finishes
-        let written = writer.join().unwrap_or(Err(CaseError::Corrupt {
+        firebreak_evidence::walk(paths, &opts.walk, &mut v);
+        drop(v); // closes the job and lane queues: readers and then the writer finish
+        writer.join().unwrap_or(Err(CaseError::Corrupt {
             path: PathBuf::new(),
             table: "events",
             reason: "case writer panicked".into(),
-        }));
-        (report, written)
+        }))
     });
     if let Some(spool) = opts.walk.spool_dir.as_ref() {
         let _ = std::fs::remove_dir(spool);
     }
     written?;
+    let mut report = shared
+        .report
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    report.elapsed = started.elapsed();
     Ok(report)
 }
