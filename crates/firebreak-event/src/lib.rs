@@ -288,11 +288,20 @@ impl Event {
 
 /// Original fields in source order. Names are unique; a later `push` of an existing
 /// name gets a numeric suffix (`Data`, `Data_2`, ...) so nothing is lost.
+///
+/// At most [`Fields::MAX`] fields are kept; past that a record is hostile or broken,
+/// and the number of fields left out is counted in a last field named
+/// [`Fields::TRUNCATED`], so what was dropped is still said.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Fields(Vec<(String, String)>);
 
 impl Fields {
+    /// Most fields an event keeps.
+    pub const MAX: usize = 10_000;
+    /// Name of the field that counts the fields left out past [`Fields::MAX`].
+    pub const TRUNCATED: &'static str = "firebreak.fields_truncated";
+
     pub fn new() -> Fields {
         Fields(Vec::new())
     }
@@ -300,20 +309,45 @@ impl Fields {
         Fields(Vec::with_capacity(n))
     }
     pub fn push(&mut self, name: impl Into<String>, value: impl Into<String>) {
+        if self.0.len() >= Fields::MAX {
+            return self.count_truncated();
+        }
         let name = name.into();
         let value = value.into();
-        if self.get(&name).is_none() {
-            self.0.push((name, value));
-            return;
+        match self.next_suffix(&name) {
+            None => self.0.push((name, value)),
+            Some(n) => self.0.push((format!("{name}_{n}"), value)),
         }
-        let mut n = 2;
-        loop {
-            let candidate = format!("{name}_{n}");
-            if self.get(&candidate).is_none() {
-                self.0.push((candidate, value));
-                return;
+    }
+
+    /// `None` if `name` is free, else the suffix after the highest `name_N` in use:
+    /// one pass over the fields, whatever the number of repeats.
+    fn next_suffix(&self, name: &str) -> Option<u64> {
+        let mut taken = false;
+        let mut highest = 1;
+        for (k, _) in &self.0 {
+            if k == name {
+                taken = true;
+            } else if let Some(n) = k
+                .strip_prefix(name)
+                .and_then(|rest| rest.strip_prefix('_'))
+                .and_then(|n| n.parse::<u64>().ok())
+            {
+                highest = highest.max(n);
             }
-            n += 1;
+        }
+        taken.then_some(highest + 1)
+    }
+
+    fn count_truncated(&mut self) {
+        match self.0.last_mut() {
+            Some((k, v)) if k == Fields::TRUNCATED => {
+                let n: u64 = v.parse().unwrap_or(0);
+                *v = (n + 1).to_string();
+            }
+            _ => self
+                .0
+                .push((Fields::TRUNCATED.to_string(), "1".to_string())),
         }
     }
     pub fn get(&self, name: &str) -> Option<&str> {
@@ -407,5 +441,16 @@ mod tests {
         let names: Vec<&str> = f.iter().map(|(k, _)| k).collect();
         assert_eq!(names, ["Data", "Data_2", "Data_3"]);
         assert_eq!(f.get("Data_2"), Some("b"));
+    }
+
+    #[test]
+    fn thousands_of_repeats_are_fast_and_hostile_counts_are_bounded() {
+        let mut f = Fields::new();
+        for i in 0..Fields::MAX + 500 {
+            f.push("Data", i.to_string());
+        }
+        assert_eq!(f.len(), Fields::MAX + 1);
+        assert_eq!(f.get("Data_10000"), Some("9999"));
+        assert_eq!(f.get(Fields::TRUNCATED), Some("500"));
     }
 }
