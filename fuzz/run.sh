@@ -12,6 +12,7 @@
 #                    build goes in a subfolder named after the sanitizer
 #   FUZZ_EVTX_SAMPLES  a folder of .evtx files read as extra (read-only) seeds for the
 #                    evtx target; default: the shared evtx-attack-samples when present
+#   FUZZ_TIMEOUT     seconds one input may take before it counts as found (default 10)
 #   FUZZ_ARGS        extra libFuzzer arguments
 # Exit status: 0 when nothing was found, 1 when a target crashed or failed to build.
 set -uo pipefail
@@ -60,7 +61,7 @@ for t in "${targets[@]}"; do
     start=$(date +%s)
     # shellcheck disable=SC2086
     nice cargo fuzz run --sanitizer "$sanitizer" --debug-assertions "$t" "${dirs[@]}" -- \
-        -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 \
+        -max_total_time="$seconds" -print_final_stats=1 -rss_limit_mb=4096 -timeout="${FUZZ_TIMEOUT:-10}" \
         "${extra[@]}" ${FUZZ_ARGS:-} >"$log" 2>&1
     rc=$?
     elapsed=$(( $(date +%s) - start ))
