@@ -19,7 +19,7 @@ pub enum RuleError {
     Value(String),
     #[error("regular expression /{pattern}/: {reason}")]
     Regex { pattern: String, reason: String },
-    #[error("placeholder %{0}% has no values (give it in LoadOptions::placeholders)")]
+    #[error("placeholder %{0}% has no values (none were given for it)")]
     Placeholder(String),
     #[error("correlation: {0}")]
     Correlation(String),

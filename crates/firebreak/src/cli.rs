@@ -27,6 +27,23 @@ pub enum Command {
     },
     /// Write a labelled evidence set of a simulated ransomware intrusion.
     Simulate(SimulateArgs),
+    /// Sigma rules: check which load.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum RulesCommand {
+    /// Load every .yml/.yaml under PATHs; print loaded/total and the reason for each rule that did not load.
+    Check {
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Value for an `expand` placeholder: NAME=VALUE (repeatable; several values OR-ed).
+        #[arg(long, value_name = "NAME=VALUE")]
+        placeholder: Vec<String>,
+    },
 }
 
 #[derive(Args, Debug, Clone)]

@@ -1,11 +1,13 @@
 //! `firebreak`: clap definitions and calls into the libraries.
 //!
 //! Exit codes: 0 success (rejected records are reported, not failures);
-//! 1 error; 2 usage error; 3 `case verify` found evidence changed or missing.
+//! 1 error; 2 usage error; 3 `case verify` found evidence changed or missing;
+//! 4 `rules check` found rules that do not load.
 
 mod cli;
 mod cmd_case;
 mod cmd_ingest;
+mod cmd_rules;
 mod cmd_simulate;
 mod cmd_timeline;
 mod opts;
@@ -23,6 +25,7 @@ use std::process::ExitCode;
 pub enum Outcome {
     Ok,
     VerifyFailed,
+    RulesNotLoaded,
 }
 
 fn main() -> ExitCode {
@@ -32,10 +35,12 @@ fn main() -> ExitCode {
         cli::Command::Timeline(a) => cmd_timeline::run(&a),
         cli::Command::Case { command } => cmd_case::run(&command),
         cli::Command::Simulate(a) => cmd_simulate::run(&a),
+        cli::Command::Rules { command } => cmd_rules::run(&command),
     };
     match result {
         Ok(Outcome::Ok) => ExitCode::SUCCESS,
         Ok(Outcome::VerifyFailed) => ExitCode::from(3),
+        Ok(Outcome::RulesNotLoaded) => ExitCode::from(4),
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("firebreak: error: {e:#}");
