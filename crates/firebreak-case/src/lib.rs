@@ -42,7 +42,7 @@ pub enum CaseError {
         #[source]
         source: std::io::Error,
     },
-    #[error("case {path}: not a Firebreak case (schema version {found}, expected {expected})")]
+    #[error("case {path}: schema version {found}, this firebreak reads version {expected} (0 = not a case); ingest into a new case")]
     Schema {
         path: PathBuf,
         found: i64,
