@@ -88,6 +88,8 @@ struct LaneSink<'a> {
     rejected: u64,
     events: u64,
     alive: bool,
+    /// Time spent waiting for the writer to take a batch.
+    waited: std::time::Duration,
 }
 
 const BATCH: usize = 2048;
@@ -102,7 +104,9 @@ impl LaneSink<'_> {
     fn flush(&mut self) {
         if !self.batch.is_empty() && self.alive {
             let items = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
+            let t = Instant::now();
             self.alive = self.lane.send(Msg::Items(items)).is_ok();
+            self.waited += t.elapsed();
         }
         self.batch.clear();
     }
@@ -191,11 +195,13 @@ fn read_file(job: Job, shared: &Shared<'_>) {
         rejected: 0,
         events: 0,
         alive: true,
+        waited: std::time::Duration::ZERO,
     };
     let result = firebreak_readers::read(format, Box::new(reader), &ctx, &mut sink);
     sink.flush();
     shared.progress.records(sink.records % 4096);
     let counts = (sink.records, sink.rejected, sink.events);
+    let busy = started.elapsed().saturating_sub(sink.waited);
     let note = result.err().map(|e| e.to_string());
     let _ = lane.send(Msg::End(EvidenceOutcome::Complete { note: note.clone() }));
     let mut report = shared.report();
@@ -208,7 +214,7 @@ fn read_file(job: Job, shared: &Shared<'_>) {
     s.rejected += counts.1;
     s.events += counts.2;
     s.bytes += meta.size;
-    s.time += started.elapsed();
+    s.time += busy;
     drop(report);
     shared.progress.file_done(meta.size);
 }

@@ -9,6 +9,8 @@ pub struct KindSummary {
     pub rejected: u64,
     pub events: u64,
     pub bytes: u64,
+    /// Time the readers of this kind spent reading, not counting waits for the
+    /// writer (readers run in parallel, so these add up to more than wall time).
     pub time: Duration,
 }
 

@@ -35,7 +35,7 @@ pub fn print_summary(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<(
     writeln!(
         out,
         "{:<10} {:>6} {:>10} {:>9} {:>10} {:>10} {:>8} {:>11}",
-        "reader", "files", "records", "rejected", "events", "MiB", "seconds", "records/s"
+        "reader", "files", "records", "rejected", "events", "MiB", "busy s", "records/s"
     )?;
     let mut rows: Vec<(&str, firebreak_ingest::KindSummary)> =
         r.per_format.iter().map(|(k, v)| (*k, v.clone())).collect();
