@@ -2,7 +2,7 @@ use crate::CaseError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const VERSION: i64 = 2;
+pub(crate) const VERSION: i64 = 3;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS evidence (
@@ -69,6 +69,9 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 CREATE INDEX IF NOT EXISTS events_host_ts ON events(host, ts);
+CREATE INDEX IF NOT EXISTS events_event_id_ts ON events(event_id, ts);
+CREATE INDEX IF NOT EXISTS events_user_ts ON events(user_name COLLATE NOCASE, ts);
+CREATE INDEX IF NOT EXISTS events_source_ts ON events(source, ts);
 CREATE INDEX IF NOT EXISTS events_evidence ON events(evidence_id, loc_value);
 CREATE TABLE IF NOT EXISTS rejected (
     evidence_id INTEGER NOT NULL,
