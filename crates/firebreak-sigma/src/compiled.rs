@@ -15,6 +15,54 @@ use aho_corasick::AhoCorasick;
 use firebreak_event::{Event, SourceKind};
 use std::borrow::Cow;
 use std::collections::HashMap;
+use std::hash::{BuildHasher, Hasher};
+
+/// A fast hash for the short names looked up per event (not attacker-chosen keys of a
+/// table that grows: the tables are fixed when the rules are built).
+#[derive(Debug, Default, Clone, Copy)]
+struct FxBuild;
+
+struct Fx(u64);
+
+impl BuildHasher for FxBuild {
+    type Hasher = Fx;
+    fn build_hasher(&self) -> Fx {
+        Fx(0)
+    }
+}
+
+impl Fx {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for Fx {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.add(u64::from_le_bytes(w));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, FxBuild>;
 
 /// An interned field name.
 type FieldId = u32;
@@ -60,6 +108,12 @@ enum Kind {
         all: bool,
         neq: bool,
     },
+    /// `field|contains` of many values (any of them): one search. On the folded value
+    /// or (`cased`) the original.
+    AnyContains {
+        ac: AhoCorasick,
+        cased: bool,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -78,16 +132,40 @@ struct CDetection {
 struct Unit {
     rule: u32,
     variant: Variant,
+    /// Whether `variant.applies` says more than being in one of the event's buckets
+    /// (see `index`).
+    check: bool,
     det: CDetection,
     filters: Vec<CDetection>,
     /// Pattern ids; None: no prefilter (always evaluated).
     needles: Option<Vec<u32>>,
 }
 
+/// Units indexed together, with what the prefilter must fold and scan for them.
+#[derive(Debug, Default)]
+struct Bucket {
+    /// Numbers the buckets (for `Engine::homes`).
+    id: u32,
+    units: Vec<u32>,
+    /// The units without needles (always evaluated).
+    always: Vec<u32>,
+    /// Every field id some unit here reads (sorted, unique).
+    fields: Vec<FieldId>,
+    /// Some unit reads the message (by name).
+    message: bool,
+    /// Some unit has keyword items: fold every value and the message, and scan them for
+    /// the needles of keyword units.
+    everything: bool,
+    /// The needles of this bucket's other units.
+    main: Option<Scanner>,
+    /// The needles of this bucket's keyword units.
+    keywords: Option<Scanner>,
+}
+
 #[derive(Debug, Default)]
 struct ChannelIndex {
-    by_id: HashMap<String, Vec<u32>>,
-    any_id: Vec<u32>,
+    by_id: FastMap<String, Bucket>,
+    any_id: Bucket,
 }
 
 /// What the engine is built from: one entry per rule × variant.
@@ -100,14 +178,62 @@ pub(crate) struct UnitSpec<'a> {
 
 #[derive(Debug, Default)]
 pub(crate) struct Engine {
-    fields: HashMap<String, FieldId>,
+    fields: FastMap<String, FieldId>,
     units: Vec<Unit>,
-    by_channel: HashMap<String, ChannelIndex>,
-    by_source: HashMap<SourceKind, Vec<u32>>,
-    ac: Option<AhoCorasick>,
+    /// Per unit: the ids of the buckets it is in.
+    homes: Vec<Vec<u32>>,
+    by_channel: FastMap<String, ChannelIndex>,
+    by_source: FastMap<SourceKind, Bucket>,
     patterns: usize,
     /// Per pattern id: the units that have it among their needles.
     pattern_units: Vec<Vec<u32>>,
+}
+
+/// Whether a unit of `v` met in one of an event's buckets may still not apply to it:
+/// buckets stand for the channel (case-insensitively) and event id, or for the source.
+fn residual(v: &Variant) -> bool {
+    !v.providers.is_empty()
+        || !v.field_equals.is_empty()
+        || if v.channels.is_empty() {
+            !v.event_ids.is_empty()
+        } else {
+            !v.sources.is_empty()
+        }
+}
+
+/// An automaton over some of the needles: its pattern index → the needle's id.
+#[derive(Debug)]
+struct Scanner {
+    ac: AhoCorasick,
+    ids: Vec<u32>,
+    /// A vectorised search for any of the needles, when there are few.
+    packed: Option<aho_corasick::packed::Searcher>,
+}
+
+/// Most needles searched with a DFA.
+const DFA_NEEDLES: usize = 1000;
+
+fn automaton(texts: &[String], ids: Vec<u32>) -> Option<Scanner> {
+    if ids.is_empty() {
+        return None;
+    }
+    let texts: Vec<&str> = ids.iter().map(|&i| texts[i as usize].as_str()).collect();
+    // A DFA is fastest while it stays small.
+    let kind = if texts.len() <= DFA_NEEDLES {
+        aho_corasick::AhoCorasickKind::DFA
+    } else {
+        aho_corasick::AhoCorasickKind::ContiguousNFA
+    };
+    let ac = AhoCorasick::builder()
+        .kind(Some(kind))
+        .build(&texts)
+        .or_else(|_| AhoCorasick::new(&texts))
+        .ok()?;
+    let packed = aho_corasick::packed::Config::new()
+        .builder()
+        .extend(&texts)
+        .build();
+    Some(Scanner { ac, ids, packed })
 }
 
 /// Reusable per-event buffers.
@@ -121,10 +247,13 @@ pub struct Scratch {
     message_span: (u32, u32),
     hits: Vec<u64>,
     touched: Vec<usize>,
+    /// Per field id: the generation in which a candidate unit reads it.
+    want: Vec<u32>,
     /// Per unit: the generation in which one of its needles was seen.
     marks: Vec<u32>,
+    /// The units marked in this generation.
+    marked: Vec<u32>,
     channel: String,
-    candidates: Vec<u32>,
     matched: Vec<u32>,
 }
 
@@ -156,11 +285,13 @@ impl Engine {
             e.units.push(Unit {
                 rule: spec.rule,
                 variant: spec.variant.clone(),
+                check: residual(spec.variant),
                 det,
                 filters,
                 needles,
             });
         }
+        let reads: Vec<Reads> = e.units.iter().map(Reads::of).collect();
         e.patterns = needle_texts.len();
         e.pattern_units = vec![Vec::new(); e.patterns];
         for (u, unit) in e.units.iter().enumerate() {
@@ -168,11 +299,47 @@ impl Engine {
                 e.pattern_units[p as usize].push(u as u32);
             }
         }
-        e.ac = AhoCorasick::builder()
-            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-            .build(&needle_texts)
-            .or_else(|_| AhoCorasick::new(&needle_texts))
-            .ok();
+        // Per bucket, two automata: the needles of units without keyword items, found
+        // in the values of the fields they read; those of keyword units, which may be in
+        // any value (run over all the text, after a quick search).
+        let units = &e.units;
+        let mut homes = vec![Vec::new(); units.len()];
+        let mut next = 0u32;
+        let mut fill = |b: &mut Bucket| {
+            b.id = next;
+            next += 1;
+            let (mut main, mut keyword) = (Vec::new(), Vec::new());
+            for &u in &b.units {
+                homes[u as usize].push(b.id);
+                if units[u as usize].needles.is_none() {
+                    b.always.push(u);
+                }
+                let r = &reads[u as usize];
+                b.fields.extend_from_slice(&r.fields);
+                b.message |= r.message;
+                b.everything |= r.keywords;
+                let needles = units[u as usize].needles.iter().flatten().copied();
+                if r.keywords {
+                    keyword.extend(needles);
+                } else {
+                    main.extend(needles);
+                }
+            }
+            b.fields.sort_unstable();
+            b.fields.dedup();
+            for list in [&mut main, &mut keyword] {
+                list.sort_unstable();
+                list.dedup();
+            }
+            b.main = automaton(&needle_texts, main);
+            b.keywords = automaton(&needle_texts, keyword);
+        };
+        e.by_source.values_mut().for_each(&mut fill);
+        for ci in e.by_channel.values_mut() {
+            fill(&mut ci.any_id);
+            ci.by_id.values_mut().for_each(&mut fill);
+        }
+        e.homes = homes;
         e
     }
 
@@ -187,17 +354,17 @@ impl Engine {
                 v.sources.clone()
             };
             for k in kinds {
-                self.by_source.entry(k).or_default().push(unit);
+                self.by_source.entry(k).or_default().units.push(unit);
             }
             return;
         }
         for ch in &v.channels {
             let ci = self.by_channel.entry(ch.to_ascii_lowercase()).or_default();
             if v.event_ids.is_empty() {
-                ci.any_id.push(unit);
+                ci.any_id.units.push(unit);
             }
             for id in &v.event_ids {
-                ci.by_id.entry(id.clone()).or_default().push(unit);
+                ci.by_id.entry(id.clone()).or_default().units.push(unit);
             }
         }
     }
@@ -240,14 +407,20 @@ impl Engine {
         let field = it.field.as_deref().map(|f| self.field_ref(f, v));
         let kind = match &it.kind {
             ItemKind::Exists(b) => Kind::Exists(*b),
-            ItemKind::Values { groups, all, neq } => Kind::Values {
-                groups: groups
+            ItemKind::Values { groups, all, neq } => {
+                let groups: Vec<Vec<Test>> = groups
                     .iter()
                     .map(|g| g.iter().map(|t| self.test(t, v)).collect())
-                    .collect(),
-                all: *all,
-                neq: *neq,
-            },
+                    .collect();
+                match any_contains(&groups, *all || *neq || field.is_none()) {
+                    Some(kind) => kind,
+                    None => Kind::Values {
+                        groups,
+                        all: *all,
+                        neq: *neq,
+                    },
+                }
+            }
         };
         CItem { field, kind }
     }
@@ -269,19 +442,32 @@ impl Engine {
 
     /// Calls `found` with the index of every rule matching `event` (ascending, once each).
     pub fn matches(&self, s: &mut Scratch, event: &Event, found: &mut dyn FnMut(u32)) {
-        self.candidates(s, event);
-        if s.candidates.is_empty() {
+        let buckets = self.buckets(s, event);
+        if buckets.iter().flatten().all(|b| b.units.is_empty()) {
             return;
         }
         // The buckets are disjoint (see `index`): no unit is a candidate twice.
-        let cands = std::mem::take(&mut s.candidates);
         let mut matched = std::mem::take(&mut s.matched);
         matched.clear();
         {
-            let ev = Prepared::new(self, s, event);
-            for &u in &cands {
+            let ev = Prepared::new(self, s, event, &buckets);
+            // Units without needles, then those whose needles were seen (`scan` lists
+            // each once) if they are in one of the buckets.
+            let ids = buckets.map(|b| b.map_or(u32::MAX, |b| b.id));
+            let seen =
+                ev.s.marked
+                    .iter()
+                    .copied()
+                    .filter(|&u| self.homes[u as usize].iter().any(|h| ids.contains(h)));
+            for u in buckets
+                .iter()
+                .flatten()
+                .flat_map(|b| &b.always)
+                .copied()
+                .chain(seen)
+            {
                 let unit = &self.units[u as usize];
-                if ev.passes(u, unit) {
+                if ev.passes(unit) {
                     matched.push(unit.rule);
                 }
             }
@@ -291,28 +477,84 @@ impl Engine {
         for &r in &matched {
             found(r);
         }
-        s.candidates = cands;
         s.matched = matched;
     }
 
-    fn candidates(&self, s: &mut Scratch, event: &Event) {
-        s.candidates.clear();
-        if let Some(list) = self.by_source.get(&event.source) {
-            s.candidates.extend_from_slice(list);
-        }
+    /// The buckets of units that may apply to `event`: by source, by channel for any
+    /// id, by channel and id.
+    fn buckets(&self, s: &mut Scratch, event: &Event) -> [Option<&Bucket>; 3] {
+        let mut out = [self.by_source.get(&event.source), None, None];
         let Some(ch) = logsource::event_channel(event) else {
-            return;
+            return out;
         };
         s.channel.clear();
         s.channel.extend(ch.chars().map(|c| c.to_ascii_lowercase()));
         let Some(ci) = self.by_channel.get(s.channel.as_str()) else {
-            return;
+            return out;
         };
-        s.candidates.extend_from_slice(&ci.any_id);
-        if let Some(list) = logsource::event_id(event).and_then(|id| ci.by_id.get(id)) {
-            s.candidates.extend_from_slice(list);
+        out[1] = Some(&ci.any_id);
+        out[2] = logsource::event_id(event).and_then(|id| ci.by_id.get(id));
+        out
+    }
+}
+
+/// What a unit reads: the field ids of all its items and tests (detection and
+/// filters), whether it names the message, whether it has keyword items.
+#[derive(Debug, Default)]
+struct Reads {
+    fields: Vec<FieldId>,
+    message: bool,
+    keywords: bool,
+}
+
+impl Reads {
+    fn of(u: &Unit) -> Reads {
+        let mut r = Reads::default();
+        for d in std::iter::once(&u.det).chain(&u.filters) {
+            for it in d.sels.iter().flatten().flatten() {
+                match &it.field {
+                    Some(f) => r.field(f),
+                    None => r.keywords |= matches!(it.kind, Kind::Values { .. }),
+                }
+                if let Kind::Values { groups, .. } = &it.kind {
+                    for t in groups.iter().flatten() {
+                        if let Test::FieldRef(f, ..) = t {
+                            r.field(f);
+                        }
+                    }
+                }
+            }
+        }
+        r
+    }
+
+    fn field(&mut self, f: &FieldRef) {
+        self.fields.extend_from_slice(&f.ids);
+        self.message |= f.names.iter().any(|n| n == "message");
+    }
+}
+
+/// Fewest `contains` values searched at once rather than one by one.
+const ANY_CONTAINS: usize = 4;
+
+/// For an item that holds when its value contains any of several literals (all tests
+/// `contains` of one case sensitivity; not `all`, `neq` or a keyword item: `excluded`).
+fn any_contains(groups: &[Vec<Test>], excluded: bool) -> Option<Kind> {
+    let tests: Vec<&Test> = groups.iter().flatten().collect();
+    if excluded || tests.len() < ANY_CONTAINS {
+        return None;
+    }
+    let cased = matches!(tests[0], Test::Cased(_));
+    let mut lits = Vec::new();
+    for t in tests {
+        match t {
+            Test::Folded(Str::Contains(l)) if !cased => lits.push(l.as_str()),
+            Test::Cased(Str::Contains(l)) if cased => lits.push(l.as_str()),
+            _ => return None,
         }
     }
+    let ac = AhoCorasick::new(&lits).ok()?;
+    Some(Kind::AnyContains { ac, cased })
 }
 
 /// Classifies a pattern by shape for fast matching.
@@ -376,17 +618,32 @@ fn glob_iterative(toks: &[Tok], v: &str) -> bool {
 }
 
 /// Runs the prefilter automaton over the folded values, setting the needle hit bits.
-fn scan(engine: &Engine, s: &mut Scratch) {
+fn scan(engine: &Engine, s: &mut Scratch, scanned: usize, buckets: &[Option<&Bucket>; 3]) {
     s.hits.resize(engine.patterns.div_ceil(64), 0);
     s.marks.resize(engine.units.len(), 0);
     for w in s.touched.drain(..) {
         s.hits[w] = 0;
     }
-    let Some(ac) = &engine.ac else {
-        return;
-    };
-    for m in ac.find_overlapping_iter(s.folded.as_str()) {
-        let id = m.pattern().as_usize();
+    s.marked.clear();
+    for sc in buckets.iter().flatten().filter_map(|b| b.main.as_ref()) {
+        scan_with(engine, s, sc, scanned);
+    }
+    // Keyword needles are rarely seen: a quick search first.
+    for sc in buckets.iter().flatten().filter_map(|b| b.keywords.as_ref()) {
+        let text = s.folded.as_str();
+        let seen = match &sc.packed {
+            Some(p) => p.find(text).is_some(),
+            None => sc.ac.is_match(text),
+        };
+        if seen {
+            scan_with(engine, s, sc, s.folded.len());
+        }
+    }
+}
+
+fn scan_with(engine: &Engine, s: &mut Scratch, sc: &Scanner, end: usize) {
+    for m in sc.ac.find_overlapping_iter(&s.folded[..end]) {
+        let id = sc.ids[m.pattern().as_usize()] as usize;
         let (w, bit) = (id / 64, 1u64 << (id % 64));
         if s.hits[w] & bit != 0 {
             continue;
@@ -396,9 +653,21 @@ fn scan(engine: &Engine, s: &mut Scratch) {
         }
         s.hits[w] |= bit;
         for &u in &engine.pattern_units[id] {
-            s.marks[u as usize] = s.generation;
+            if s.marks[u as usize] != s.generation {
+                s.marks[u as usize] = s.generation;
+                s.marked.push(u);
+            }
         }
     }
+}
+
+/// Appends the folded `value` and a separator to `folded`; its span there.
+fn fold_value(value: &str, folded: &mut String) -> (u32, u32) {
+    let start = folded.len() as u32;
+    fold_into(value, folded);
+    let end = folded.len() as u32;
+    folded.push('\n');
+    (start, end)
 }
 
 /// A field value as found: an event field by index, or another value.
@@ -415,31 +684,65 @@ struct Prepared<'a, 'e> {
 }
 
 impl<'a, 'e> Prepared<'a, 'e> {
-    fn new(engine: &'a Engine, s: &'a mut Scratch, event: &'e Event) -> Prepared<'a, 'e> {
+    /// Folds (once) and scans the values candidate units read: those of the fields
+    /// named in the `buckets` and the message when read by name. When a unit has keyword
+    /// items every other value and the message are folded too, after the scanned text.
+    /// Values not folded here are folded on demand.
+    fn new(
+        engine: &'a Engine,
+        s: &'a mut Scratch,
+        event: &'e Event,
+        buckets: &[Option<&Bucket>; 3],
+    ) -> Prepared<'a, 'e> {
         s.generation = s.generation.wrapping_add(1);
         if s.generation == 0 {
             s.slots.iter_mut().for_each(|x| *x = (0, 0));
             s.marks.iter_mut().for_each(|m| *m = 0);
+            s.want.iter_mut().for_each(|m| *m = 0);
             s.generation = 1;
         }
+        let generation = s.generation;
         s.slots.resize(engine.fields.len(), (0, 0));
+        s.want.resize(engine.fields.len(), 0);
+        let (mut everything, mut message) = (false, false);
+        for b in buckets.iter().flatten() {
+            everything |= b.everything;
+            message |= b.message;
+            for &id in &b.fields {
+                s.want[id as usize] = generation;
+            }
+        }
         s.folded.clear();
         s.spans.clear();
         let mut originals = Vec::with_capacity(event.fields.len());
         for (i, (name, value)) in event.fields.iter().enumerate() {
-            if let Some(&id) = engine.fields.get(name) {
-                s.slots[id as usize] = (s.generation, i as u32);
+            let id = engine.fields.get(name).copied();
+            if let Some(id) = id {
+                s.slots[id as usize] = (generation, i as u32);
             }
-            let start = s.folded.len() as u32;
-            fold_into(value, &mut s.folded);
-            s.spans.push(Some((start, s.folded.len() as u32)));
-            s.folded.push('\n');
             originals.push(value);
+            if id.is_none_or(|id| s.want[id as usize] != generation) {
+                s.spans.push(None);
+                continue;
+            }
+            s.spans.push(Some(fold_value(value, &mut s.folded)));
         }
-        let start = s.folded.len() as u32;
-        fold_into(&event.message, &mut s.folded);
-        s.message_span = (start, s.folded.len() as u32);
-        scan(engine, s);
+        s.message_span = (0, 0);
+        if message {
+            s.message_span = fold_value(&event.message, &mut s.folded);
+        }
+        let scanned = s.folded.len();
+        if everything {
+            for (span, value) in s.spans.iter_mut().zip(&originals) {
+                if span.is_none() {
+                    *span = Some(fold_value(value, &mut s.folded));
+                }
+            }
+            if !message {
+                s.message_span = fold_value(&event.message, &mut s.folded);
+            }
+        }
+        scan(engine, s, scanned, buckets);
         Prepared {
             s,
             event,
@@ -447,11 +750,9 @@ impl<'a, 'e> Prepared<'a, 'e> {
         }
     }
 
-    fn passes(&self, idx: u32, u: &Unit) -> bool {
-        if u.needles.is_some() && self.s.marks[idx as usize] != self.s.generation {
-            return false;
-        }
-        u.variant.applies(self.event)
+    /// For a unit of one of the event's buckets.
+    fn passes(&self, u: &Unit) -> bool {
+        (!u.check || u.variant.applies(self.event))
             && self.detection(&u.det)
             && !u.filters.iter().any(|f| self.detection(f))
     }
@@ -512,6 +813,16 @@ impl<'a, 'e> Prepared<'a, 'e> {
                 })
             }
             Kind::Values { groups, all, neq } => (groups, *all, *neq),
+            Kind::AnyContains { ac, cased } => {
+                let value = it.field.as_ref().and_then(|f| self.lookup(f));
+                return value.is_some_and(|v| {
+                    if *cased {
+                        ac.is_match(self.original(&v))
+                    } else {
+                        ac.is_match(self.folded(&v).as_ref())
+                    }
+                });
+            }
         };
         let Some(f) = &it.field else {
             return combine(groups, all, |t| self.keyword(t));

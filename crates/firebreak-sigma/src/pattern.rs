@@ -13,7 +13,9 @@ pub(crate) fn fold(s: &str) -> String {
 /// Appends the folded form of `s` to `out`.
 pub(crate) fn fold_into(s: &str, out: &mut String) {
     if s.is_ascii() {
-        out.extend(s.bytes().map(|b| b.to_ascii_lowercase() as char));
+        let start = out.len();
+        out.push_str(s);
+        out[start..].make_ascii_lowercase();
     } else {
         out.extend(s.chars().flat_map(char::to_lowercase));
     }
