@@ -69,9 +69,9 @@ CREATE TABLE IF NOT EXISTS events (
 );
 CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
 CREATE INDEX IF NOT EXISTS events_host_ts ON events(host, ts);
+-- Event ids are few, so this index grows at a few dozen hot pages; an index on
+-- user names (thousands of values) cost 70% more ingest time on a 10M-event case.
 CREATE INDEX IF NOT EXISTS events_event_id_ts ON events(event_id, ts);
-CREATE INDEX IF NOT EXISTS events_user_ts ON events(user_name COLLATE NOCASE, ts);
-CREATE INDEX IF NOT EXISTS events_source_ts ON events(source, ts);
 CREATE INDEX IF NOT EXISTS events_evidence ON events(evidence_id, loc_value);
 CREATE TABLE IF NOT EXISTS rejected (
     evidence_id INTEGER NOT NULL,
