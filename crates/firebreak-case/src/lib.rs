@@ -24,7 +24,7 @@ pub use query::{Filter, Query, StoredEvent, TimeRange};
 pub use search::search_text;
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{Connection, OptionalExtension};
 use std::path::{Path, PathBuf};
 
 /// Errors of the case store, with the case path.
@@ -91,14 +91,9 @@ impl EvidenceState {
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Evidence {
     pub id: i64,
-    pub sha256: String,
-    pub display_path: String,
-    pub disk_path: String,
-    pub member: Option<String>,
-    pub container_sha256: Option<String>,
-    pub size: u64,
-    pub mtime: Option<i64>,
-    pub format: Option<String>,
+    /// What was recorded when its ingest started (chain of custody).
+    #[serde(flatten)]
+    pub info: EvidenceInfo,
     #[serde(serialize_with = "ser_state")]
     pub state: EvidenceState,
     pub records_stored: u64,
@@ -289,20 +284,6 @@ impl Case {
         run().map_err(|e| self.db_err(e))
     }
 
-    /// The state of the evidence with this SHA-256, if the case has it.
-    pub fn evidence_state(&self, sha256: &str) -> Result<Option<EvidenceState>, CaseError> {
-        let s: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT state FROM evidence WHERE sha256=?1",
-                [sha256],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(|e| self.db_err(e))?;
-        Ok(s.and_then(|s| EvidenceState::parse(&s)))
-    }
-
     /// All evidence rows, in ingest order.
     pub fn evidence(&self) -> Result<Vec<Evidence>, CaseError> {
         query::evidence_rows(&self.conn).map_err(|e| self.db_err(e))
@@ -324,30 +305,6 @@ impl Case {
             .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(|e| self.db_err(e))
-    }
-
-    /// Record that a file was seen again at another path (chain of custody).
-    pub fn record_path_seen(&self, sha256: &str, path: &str, now: i64) -> Result<(), CaseError> {
-        self.conn
-            .execute(
-                "INSERT OR IGNORE INTO evidence_path(evidence_id, path, first_seen)
-                 SELECT id, ?2, ?3 FROM evidence WHERE sha256=?1",
-                params![sha256, path, now],
-            )
-            .map(|_| ())
-            .map_err(|e| self.db_err(e))
-    }
-
-    /// Every path an evidence file was seen at.
-    pub fn evidence_paths(&self, evidence_id: i64) -> Result<Vec<String>, CaseError> {
-        let run = || -> rusqlite::Result<Vec<String>> {
-            let mut st = self.conn.prepare(
-                "SELECT path FROM evidence_path WHERE evidence_id=?1 ORDER BY first_seen",
-            )?;
-            let rows = st.query_map([evidence_id], |r| r.get(0))?;
-            rows.collect()
-        };
-        run().map_err(|e| self.db_err(e))
     }
 
     /// A second connection for lookups while a [`Writer`] holds the first

@@ -11,7 +11,7 @@ use std::path::PathBuf;
 const BATCH: u64 = 50_000;
 
 /// What the case records about an evidence file when its ingest starts.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct EvidenceInfo {
     pub sha256: String,
     pub display_path: String,

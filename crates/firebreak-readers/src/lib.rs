@@ -33,7 +33,7 @@ pub use lines::{Line, Lines};
 pub use options::{DateOrder, ReadContext, ReadOptions};
 pub use sniff::{sniff, SNIFF_LEN};
 
-use firebreak_event::{Location, SourceKind};
+use firebreak_event::Location;
 use std::io::{BufRead, BufReader, Read, Seek};
 
 /// An evidence format Firebreak reads.
@@ -53,24 +53,6 @@ pub enum Format {
 }
 
 impl Format {
-    /// The source kind a format's events carry by default (syslog lines from
-    /// authentication programs are tagged `authlog`).
-    pub fn source_kind(self) -> SourceKind {
-        match self {
-            Format::Evtx => SourceKind::Evtx,
-            Format::WinXml => SourceKind::WinXml,
-            Format::WinJson => SourceKind::WinJson,
-            Format::Syslog => SourceKind::Syslog,
-            Format::Netscaler => SourceKind::Netscaler,
-            Format::WebAccess => SourceKind::WebAccess,
-            Format::Iis => SourceKind::Iis,
-            Format::Squid => SourceKind::Squid,
-            Format::Bodyfile => SourceKind::Bodyfile,
-            Format::Csv => SourceKind::Csv,
-            Format::Jsonl => SourceKind::Jsonl,
-        }
-    }
-
     pub fn name(self) -> &'static str {
         match self {
             Format::Evtx => "evtx",

@@ -87,12 +87,12 @@ fn evidence_line(out: &mut dyn Write, e: &Evidence) -> std::io::Result<()> {
         out,
         "{:<12} {:<10} {:>9} {:>9} {:>9} {:>9}  {}{}",
         state,
-        e.format.as_deref().unwrap_or("-"),
+        e.info.format.as_deref().unwrap_or("-"),
         e.records_stored + e.records_rejected,
         e.records_stored,
         e.records_rejected,
         e.events,
-        sanitize_terminal(&e.display_path),
+        sanitize_terminal(&e.info.display_path),
         e.note
             .as_deref()
             .map(|n| format!("  ({})", sanitize_terminal(n)))
@@ -104,9 +104,9 @@ fn verify(dir: &Path) -> Result<Outcome> {
     let case = open(dir)?;
     let mut out = std::io::stdout().lock();
     let (mut ok, mut bad) = (0u64, 0u64);
-    for e in case.evidence()?.iter().filter(|e| e.member.is_none()) {
-        let verdict = match firebreak_evidence::sha256_file(Path::new(&e.disk_path)) {
-            Ok((sha, _)) if sha == e.sha256 => "OK",
+    for e in case.evidence()?.iter().filter(|e| e.info.member.is_none()) {
+        let verdict = match firebreak_evidence::sha256_file(Path::new(&e.info.disk_path)) {
+            Ok((sha, _)) if sha == e.info.sha256 => "OK",
             Ok(_) => "CHANGED",
             Err(_) => "MISSING",
         };
@@ -118,8 +118,8 @@ fn verify(dir: &Path) -> Result<Outcome> {
         writeln!(
             out,
             "{verdict:<8} {}  {}",
-            e.sha256,
-            sanitize_terminal(&e.disk_path)
+            e.info.sha256,
+            sanitize_terminal(&e.info.disk_path)
         )?;
     }
     writeln!(out, "{ok} unchanged, {bad} changed or missing")?;

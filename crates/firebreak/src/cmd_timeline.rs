@@ -128,7 +128,7 @@ fn render(
     let evidence: HashMap<i64, (String, String)> = case
         .evidence()?
         .into_iter()
-        .map(|e| (e.id, (e.display_path, e.sha256)))
+        .map(|e| (e.id, (e.info.display_path, e.info.sha256)))
         .collect();
     let mut r = renderer(format, options);
     r.begin(out)?;
