@@ -358,6 +358,22 @@ impl Case {
         query::run_each(&self.conn, db.as_deref(), q, each).map_err(|e| self.query_err(e))
     }
 
+    /// Every stored event in storage order, not time order (the cheapest full pass:
+    /// hunting reads the case this way), restricted to `evidence` ids when not empty.
+    /// `each` returns `false` to stop. [`StoredEvent::id`] is stable for the case's life.
+    pub fn scan_each(
+        &self,
+        evidence: &[i64],
+        each: &mut dyn FnMut(StoredEvent) -> bool,
+    ) -> Result<(), CaseError> {
+        query::scan_each(&self.conn, evidence, each).map_err(|e| self.query_err(e))
+    }
+
+    /// The events with these ids ([`StoredEvent::id`]), in the order asked.
+    pub fn events_by_id(&self, ids: &[i64]) -> Result<Vec<StoredEvent>, CaseError> {
+        query::by_ids(&self.conn, ids).map_err(|e| self.query_err(e))
+    }
+
     /// Look up the event stored for a record: evidence by path suffix, and location.
     pub fn find_by_location(
         &self,

@@ -267,6 +267,47 @@ pub(crate) fn run_each(
     Ok(())
 }
 
+/// Every stored event in storage order (cheapest order: no index walk), optionally
+/// only those of some evidence ids; `each` returns `false` to stop.
+pub(crate) fn scan_each(
+    conn: &Connection,
+    evidence: &[i64],
+    each: &mut dyn FnMut(StoredEvent) -> bool,
+) -> Result<(), QueryError> {
+    let where_ = if evidence.is_empty() {
+        String::new()
+    } else {
+        let ids: Vec<String> = evidence.iter().map(|i| i.to_string()).collect();
+        format!("WHERE evidence_id IN ({})", ids.join(","))
+    };
+    let mut st = conn.prepare(&format!(
+        "SELECT {COLUMNS} FROM events {where_} ORDER BY id"
+    ))?;
+    let mut rows = st.query([])?;
+    while let Some(row) = rows.next()? {
+        if !each(row_to_event(row)?) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The events with these ids, in the order of `ids` (missing ids are left out).
+pub(crate) fn by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<StoredEvent>, QueryError> {
+    let none = Sql {
+        clauses: Vec::new(),
+        params: Vec::new(),
+    };
+    let mut found = std::collections::HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        for e in select_chunk(conn, &none, chunk, COLUMNS, |r| Ok(row_to_event(r)))? {
+            let e = e?;
+            found.insert(e.id, e);
+        }
+    }
+    Ok(ids.iter().filter_map(|i| found.remove(i)).collect())
+}
+
 fn where_clause(clauses: &[String]) -> String {
     if clauses.is_empty() {
         String::new()

@@ -195,3 +195,38 @@ fn one_writer_at_a_time_and_interrupted_ingest_is_rolled_back() {
         "search blocks of the rolled-back file remain"
     );
 }
+
+#[test]
+fn scan_sees_every_event_once_and_ids_fetch_them_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let case = sample_case(dir.path());
+    let mut seen = Vec::new();
+    case.scan_each(&[], &mut |e| {
+        seen.push((e.id, e.event.fields.get("Index").unwrap().to_string()));
+        true
+    })
+    .unwrap();
+    assert_eq!(seen.len() as u64, case.event_count().unwrap());
+    let mut indexes: Vec<u64> = seen.iter().map(|(_, i)| i.parse().unwrap()).collect();
+    indexes.sort_unstable();
+    indexes.dedup();
+    assert_eq!(indexes.len(), seen.len(), "an event was seen twice");
+
+    let wanted = [seen[2999].0, seen[5].0, 1_000_000_000];
+    let back = case.events_by_id(&wanted).unwrap();
+    assert_eq!(back.len(), 2, "the unknown id is left out");
+    assert_eq!(back[0].id, seen[2999].0);
+    assert_eq!(
+        back[0].event.fields.get("Index"),
+        Some(seen[2999].1.as_str())
+    );
+    assert_eq!(back[1].id, seen[5].0);
+
+    let mut n = 0;
+    case.scan_each(&[12345], &mut |_| {
+        n += 1;
+        true
+    })
+    .unwrap();
+    assert_eq!(n, 0, "no evidence 12345, no events");
+}
