@@ -3,8 +3,10 @@
 //! * `evidence`: every file and archive member offered, by SHA-256, with its
 //!   original path, size, mtime, format, ingest times, status and record counts
 //!   (chain of custody); `evidence_path` keeps every path the same content was seen at;
-//! * `events`: the timeline, one row per event, normalised columns plus the original
-//!   fields as a JSON object, with provenance (evidence id + location);
+//! * `segments`: the timeline, in segments of up to [`SEGMENT_EVENTS`] events of one
+//!   evidence file (normalised fields, the original fields and the location of each,
+//!   encoded and compressed into one blob, see `segment.rs`), with per-segment time
+//!   bounds, hosts and event ids that let queries skip segments;
 //! * `rejected`: every record a reader could not read, with location and reason;
 //! * `problems`: files that could not be read at all, archive members refused, ...
 //!
@@ -13,15 +15,15 @@
 //! interrupted ingest left (`ingesting` rows and their events), so a re-run finishes
 //! the job and nothing is counted twice.
 
-mod codec;
 mod query;
 mod schema;
 mod search;
+mod segment;
 mod write;
 
-pub use codec::encode_fields;
 pub use query::{Filter, Query, StoredEvent, TimeRange};
 pub use search::search_text;
+pub use segment::{Segment, SegmentBuilder, SEGMENT_EVENTS};
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
 
 use rusqlite::{Connection, OptionalExtension};
@@ -272,9 +274,19 @@ impl Case {
                 rows.collect::<rusqlite::Result<_>>()?
             };
             for id in &ids {
-                tx.execute("DELETE FROM events WHERE evidence_id=?1", [id])?;
+                for table in [
+                    "segment_data",
+                    "search_blocks",
+                    "segment_hosts",
+                    "segment_event_ids",
+                ] {
+                    tx.execute(
+                        &format!("DELETE FROM {table} WHERE segment_id IN (SELECT id FROM segments WHERE evidence_id=?1)"),
+                        [id],
+                    )?;
+                }
+                tx.execute("DELETE FROM segments WHERE evidence_id=?1", [id])?;
                 tx.execute("DELETE FROM rejected WHERE evidence_id=?1", [id])?;
-                tx.execute("DELETE FROM search_blocks WHERE evidence_id=?1", [id])?;
                 tx.execute("DELETE FROM evidence_path WHERE evidence_id=?1", [id])?;
                 tx.execute("DELETE FROM evidence WHERE id=?1", [id])?;
             }
@@ -302,7 +314,9 @@ impl Case {
     /// Number of events in the case.
     pub fn event_count(&self) -> Result<u64, CaseError> {
         self.conn
-            .query_row("SELECT count(*) FROM events", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT coalesce(sum(count), 0) FROM segments", [], |r| {
+                r.get::<_, i64>(0)
+            })
             .map(|n| n as u64)
             .map_err(|e| self.db_err(e))
     }
@@ -332,7 +346,7 @@ impl Case {
             query::QueryError::Db(e) => self.db_err(e),
             query::QueryError::Corrupt(reason) => CaseError::Corrupt {
                 path: self.db_path(),
-                table: "events",
+                table: "segments",
                 reason,
             },
         }

@@ -1,12 +1,13 @@
 //! Reading the timeline back.
 
-use crate::codec::decode_fields;
+use crate::segment::SegmentView;
 use crate::{Evidence, EvidenceState, ProblemRow, RejectedRow};
-use firebreak_event::{
-    Event, File, Location, Network, Process, Provenance, SourceKind, Timestamp, TzPolicy, User,
-};
+use firebreak_event::{Event, Location, SourceKind};
 use rusqlite::types::Value;
-use rusqlite::{Connection, Row};
+use rusqlite::Connection;
+use std::borrow::Cow;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::Path;
 
 /// A time window, microseconds since the epoch, `to` exclusive.
@@ -61,57 +62,6 @@ impl From<rusqlite::Error> for QueryError {
     }
 }
 
-/// Normalised names that are columns.
-fn column_of(field: &str) -> Option<&'static str> {
-    Some(match field {
-        "host" => "host",
-        "source" => "source",
-        "event_id" => "event_id",
-        "channel" => "channel",
-        "provider" => "provider",
-        "user.name" => "user_name",
-        "user.domain" => "user_domain",
-        "user.sid" => "user_sid",
-        "process.image" => "process_image",
-        "process.pid" => "process_pid",
-        "process.command_line" => "process_command_line",
-        "process.parent_image" => "process_parent_image",
-        "process.parent_pid" => "process_parent_pid",
-        "process.hashes" => "process_hashes",
-        "network.src_ip" => "src_ip",
-        "network.src_port" => "src_port",
-        "network.dst_ip" => "dst_ip",
-        "network.dst_port" => "dst_port",
-        "network.protocol" => "protocol",
-        "file.path" => "file_path",
-        "file.hashes" => "file_hashes",
-        "url" => "url",
-        "domain" => "domain",
-        "message" => "message",
-        "timestamp_desc" => "timestamp_desc",
-        _ => return None,
-    })
-}
-
-struct Sql {
-    clauses: Vec<String>,
-    params: Vec<Value>,
-}
-
-impl Sql {
-    fn push(&mut self, clause: String, params: impl IntoIterator<Item = Value>) {
-        self.clauses.push(clause);
-        self.params.extend(params);
-    }
-    fn placeholders(&self, n: usize) -> String {
-        let start = self.params.len() + 1;
-        (start..start + n)
-            .map(|i| format!("?{i}"))
-            .collect::<Vec<_>>()
-            .join(",")
-    }
-}
-
 fn like_pattern(s: &str) -> String {
     let mut p = String::with_capacity(s.len() + 2);
     p.push('%');
@@ -147,98 +97,272 @@ fn host_matches(host: &str, wanted: &str) -> bool {
     h == w || h.strip_prefix(&w).is_some_and(|rest| rest.starts_with('.'))
 }
 
-fn build(conn: &Connection, q: &Query) -> Result<Sql, QueryError> {
-    let mut sql = Sql {
-        clauses: Vec::new(),
-        params: Vec::new(),
-    };
+/// The id of event `index` of segment `segment` ([`StoredEvent::id`]).
+pub(crate) fn event_id(segment: i64, index: usize) -> i64 {
+    (segment << 16) | (index as i64 & 0xffff)
+}
+
+fn split_id(id: i64) -> (i64, usize) {
+    (id >> 16, (id & 0xffff) as usize)
+}
+
+/// What a query needs to know of a segment.
+#[derive(Debug, Clone, Copy)]
+struct SegMeta {
+    id: i64,
+    evidence_id: i64,
+    ts_min: i64,
+}
+
+/// Row-level conditions, checked on decoded records.
+struct Pred<'q> {
+    range: TimeRange,
+    /// Exact host names (already resolved against the case's hosts).
+    hosts: Option<HashSet<String>>,
+    q: &'q Query,
+}
+
+impl Pred<'_> {
+    fn ts_ok(&self, ts: i64) -> bool {
+        self.range.from.is_none_or(|f| ts >= f) && self.range.to.is_none_or(|t| ts < t)
+    }
+
+    /// Whether anything beyond the time must be read from the record.
+    fn needs_event(&self) -> bool {
+        let q = self.q;
+        self.hosts.is_some()
+            || !q.users.is_empty()
+            || !q.sources.is_empty()
+            || !q.event_ids.is_empty()
+            || !q.filters.is_empty()
+            || q.location.is_some()
+    }
+
+    fn event_ok(&self, ev: &Event) -> bool {
+        let q = self.q;
+        if let Some(hosts) = &self.hosts {
+            if !ev.host.as_ref().is_some_and(|h| hosts.contains(h)) {
+                return false;
+            }
+        }
+        if !q.users.is_empty()
+            && !ev
+                .user
+                .name
+                .as_deref()
+                .is_some_and(|n| q.users.iter().any(|u| u.eq_ignore_ascii_case(n)))
+        {
+            return false;
+        }
+        if !q.sources.is_empty() && !q.sources.contains(&ev.source) {
+            return false;
+        }
+        if !q.event_ids.is_empty()
+            && !ev
+                .event_id
+                .as_deref()
+                .is_some_and(|e| q.event_ids.iter().any(|w| w == e))
+        {
+            return false;
+        }
+        if let Some(loc) = q.location {
+            if ev.provenance.location != loc {
+                return false;
+            }
+        }
+        q.filters
+            .iter()
+            .all(|f| filter_value(ev, &f.field).is_some_and(|v| v == f.value.as_str()))
+    }
+}
+
+/// The value `--where FIELD=VALUE` compares: a normalised field by its documented
+/// name, else the original field of that name.
+fn filter_value<'e>(ev: &'e Event, field: &str) -> Option<Cow<'e, str>> {
+    let num = |v: Option<u64>| v.map(|v| Cow::Owned(v.to_string()));
+    match field {
+        "process.pid" => num(ev.process.pid),
+        "process.parent_pid" => num(ev.process.parent_pid),
+        "network.src_port" => num(ev.network.src_port.map(u64::from)),
+        "network.dst_port" => num(ev.network.dst_port.map(u64::from)),
+        _ => match ev.normalised(field) {
+            Some(v) => Some(Cow::Borrowed(v)),
+            None if is_normalised_name(field) => None,
+            None => ev.fields.get(field).map(Cow::Borrowed),
+        },
+    }
+}
+
+/// Normalised names: an unset one does not fall back to an original field.
+fn is_normalised_name(field: &str) -> bool {
+    matches!(
+        field,
+        "host"
+            | "source"
+            | "event_id"
+            | "channel"
+            | "provider"
+            | "user.name"
+            | "user.domain"
+            | "user.sid"
+            | "process.image"
+            | "process.command_line"
+            | "process.parent_image"
+            | "process.hashes"
+            | "network.src_ip"
+            | "network.dst_ip"
+            | "network.protocol"
+            | "file.path"
+            | "file.hashes"
+            | "url"
+            | "domain"
+            | "message"
+            | "timestamp_desc"
+    )
+}
+
+fn placeholders(params: &[Value], n: usize) -> String {
+    let start = params.len() + 1;
+    (start..start + n)
+        .map(|i| format!("?{i}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The segments that may hold matches (time window, hosts, event ids, evidence,
+/// location), ordered by their first time.
+fn candidate_segments(
+    conn: &Connection,
+    q: &Query,
+    hosts: Option<&HashSet<String>>,
+) -> rusqlite::Result<Vec<SegMeta>> {
+    let mut clauses: Vec<String> = Vec::new();
+    let mut params: Vec<Value> = Vec::new();
     if let Some(f) = q.range.from {
-        let p = sql.placeholders(1);
-        sql.push(format!("ts >= {p}"), [Value::Integer(f)]);
+        clauses.push(format!("ts_max >= {}", placeholders(&params, 1)));
+        params.push(Value::Integer(f));
     }
     if let Some(t) = q.range.to {
-        let p = sql.placeholders(1);
-        sql.push(format!("ts < {p}"), [Value::Integer(t)]);
+        clauses.push(format!("ts_min < {}", placeholders(&params, 1)));
+        params.push(Value::Integer(t));
     }
-    if !q.hosts.is_empty() {
-        let hosts = resolve_hosts(conn, &q.hosts)?;
-        let p = sql.placeholders(hosts.len());
-        sql.push(format!("host IN ({p})"), hosts.iter().map(|h| text(h)));
-    }
-    if !q.users.is_empty() {
-        let p = sql.placeholders(q.users.len());
-        sql.push(
-            format!("user_name COLLATE NOCASE IN ({p})"),
-            q.users.iter().map(|u| text(u)),
-        );
-    }
-    if !q.sources.is_empty() {
-        let p = sql.placeholders(q.sources.len());
-        sql.push(
-            format!("source IN ({p})"),
-            q.sources.iter().map(|s| text(s.as_str())),
-        );
+    if let Some(hosts) = hosts {
+        let p = placeholders(&params, hosts.len());
+        clauses.push(format!(
+            "id IN (SELECT segment_id FROM segment_hosts WHERE host IN ({p}))"
+        ));
+        params.extend(hosts.iter().map(|h| text(h)));
     }
     if !q.event_ids.is_empty() {
-        let p = sql.placeholders(q.event_ids.len());
-        sql.push(
-            format!("event_id IN ({p})"),
-            q.event_ids.iter().map(|e| text(e)),
-        );
-    }
-    if let Some(s) = &q.search {
-        let p = sql.placeholders(1);
-        sql.push(
-            format!("(message LIKE {p} ESCAPE '\\' OR fields LIKE {p} ESCAPE '\\')"),
-            [text(&like_pattern(s))],
-        );
-    }
-    for f in &q.filters {
-        add_filter(&mut sql, f)?;
+        let p = placeholders(&params, q.event_ids.len());
+        clauses.push(format!(
+            "id IN (SELECT segment_id FROM segment_event_ids WHERE event_id IN ({p}))"
+        ));
+        params.extend(q.event_ids.iter().map(|e| text(e)));
     }
     if let Some(suffix) = &q.evidence_path_suffix {
-        let p = sql.placeholders(1);
-        sql.push(
-            format!(
-                "evidence_id IN (SELECT id FROM evidence WHERE replace(display_path, '\\', '/') LIKE {p} ESCAPE '\\')"
-            ),
-            [text(&format!("%{}", &like_pattern(suffix)[1..]))],
-        );
+        let p = placeholders(&params, 1);
+        clauses.push(format!(
+            "evidence_id IN (SELECT id FROM evidence WHERE replace(display_path, '\\', '/') LIKE {p} ESCAPE '\\')"
+        ));
+        params.push(text(&format!("%{}", &like_pattern(suffix)[1..])));
     }
     if let Some(loc) = q.location {
-        let p = sql.placeholders(2);
-        let (a, b) = p.split_once(',').unwrap_or((&p, &p));
-        sql.push(
-            format!("loc_kind = {a} AND loc_value = {b}"),
-            [text(loc.kind()), Value::Integer(loc.value() as i64)],
-        );
+        let p = placeholders(&params, 1);
+        clauses.push(format!("loc_min <= {p} AND loc_max >= {p}"));
+        params.push(Value::Integer(loc.value() as i64));
     }
-    Ok(sql)
-}
-
-fn add_filter(sql: &mut Sql, f: &Filter) -> Result<(), QueryError> {
-    let p = sql.placeholders(1);
-    let lhs = match column_of(&f.field) {
-        Some(col) => format!("CAST({col} AS TEXT)"),
-        None => {
-            if f.field.contains('"') {
-                return Err(QueryError::Corrupt(format!("bad field name {:?}", f.field)));
-            }
-            format!(
-                "json_extract(fields, '$.\"{}\"')",
-                f.field.replace('\'', "''")
-            )
-        }
+    let where_ = if clauses.is_empty() {
+        String::new()
+    } else {
+        format!("WHERE {}", clauses.join(" AND "))
     };
-    sql.push(format!("{lhs} = {p}"), [text(&f.value)]);
-    Ok(())
+    let mut st = conn.prepare(&format!(
+        "SELECT id, evidence_id, ts_min FROM segments {where_} ORDER BY ts_min, id"
+    ))?;
+    let rows = st.query_map(rusqlite::params_from_iter(params.iter()), |r| {
+        Ok(SegMeta {
+            id: r.get(0)?,
+            evidence_id: r.get(1)?,
+            ts_min: r.get(2)?,
+        })
+    })?;
+    rows.collect()
 }
 
-const COLUMNS: &str = "id, ts, time_original, tz_policy, timestamp_desc, host, source, event_id,
-    channel, provider, user_name, user_domain, user_sid, process_image, process_pid,
-    process_command_line, process_parent_image, process_parent_pid, process_hashes, src_ip,
-    src_port, dst_ip, dst_port, protocol, bytes_in, bytes_out, file_path, file_size, file_hashes,
-    url, domain, message, fields, evidence_id, loc_kind, loc_value";
+fn corrupt(seg: i64) -> impl Fn(String) -> QueryError {
+    move |e| QueryError::Corrupt(format!("segment {seg}: {e}"))
+}
+
+/// The blob of a segment.
+fn segment_blob(conn: &Connection, seg: i64) -> Result<Vec<u8>, QueryError> {
+    let mut st = conn.prepare_cached("SELECT data FROM segment_data WHERE segment_id = ?1")?;
+    let mut rows = st.query([seg])?;
+    match rows.next()? {
+        Some(r) => Ok(r.get(0)?),
+        None => Err(QueryError::Corrupt(format!("segment {seg} has no data"))),
+    }
+}
+
+fn open_segment(conn: &Connection, seg: i64) -> Result<SegmentView, QueryError> {
+    SegmentView::open(&segment_blob(conn, seg)?).map_err(corrupt(seg))
+}
+
+fn threads() -> usize {
+    std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
+/// Run `f` over the segments on all cores: blobs are read here (one connection),
+/// decoded and examined on scoped threads. Results come back in input order.
+fn par_segments<T: Send>(
+    conn: &Connection,
+    segs: &[SegMeta],
+    f: &(dyn Fn(&SegMeta, SegmentView) -> Result<T, QueryError> + Sync),
+) -> Result<Vec<T>, QueryError> {
+    let mut blobs = Vec::with_capacity(segs.len());
+    for m in segs {
+        blobs.push(segment_blob(conn, m.id)?);
+    }
+    let work = |m: &SegMeta, blob: &[u8]| -> Result<T, QueryError> {
+        f(m, SegmentView::open(blob).map_err(corrupt(m.id))?)
+    };
+    let n = threads().min(segs.len());
+    if n <= 1 {
+        return segs.iter().zip(&blobs).map(|(m, b)| work(m, b)).collect();
+    }
+    let per = segs.len().div_ceil(n);
+    let parts: Vec<Result<Vec<T>, QueryError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = segs
+            .chunks(per)
+            .zip(blobs.chunks(per))
+            .map(|(ms, bs)| {
+                let work = &work;
+                s.spawn(move || ms.iter().zip(bs).map(|(m, b)| work(m, b)).collect())
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(QueryError::Corrupt("decoding thread failed".into())))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(segs.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+/// Segments read per round of a streaming pass.
+fn round() -> usize {
+    4 * threads()
+}
+
+/// A full pass over many segments with conditions on the records is cheaper
+/// collected on all cores and sorted than merged one segment at a time.
+const MERGE_MAX_SEGMENTS: usize = 64;
 
 /// Stream matching events to `each` in time order; it returns `false` to stop.
 pub(crate) fn run_each(
@@ -247,28 +371,183 @@ pub(crate) fn run_each(
     q: &Query,
     each: &mut dyn FnMut(StoredEvent) -> bool,
 ) -> Result<(), QueryError> {
-    let sql = build(conn, q)?;
-    let where_ = where_clause(&sql.clauses);
-    if let (Some(db), true) = (db, is_full_scan(q)) {
-        return parallel_scan(conn, db, q, &sql, each);
+    let hosts = if q.hosts.is_empty() {
+        None
+    } else {
+        let resolved: HashSet<String> = resolve_hosts(conn, &q.hosts)?.into_iter().collect();
+        if resolved.is_empty() {
+            return Ok(());
+        }
+        Some(resolved)
+    };
+    let segs = candidate_segments(conn, q, hosts.as_ref())?;
+    let pred = Pred {
+        range: q.range,
+        hosts,
+        q,
+    };
+    if let Some(needle) = &q.search {
+        let ids: Vec<i64> = segs.iter().map(|m| m.id).collect();
+        let hits = crate::search::candidates(conn, db, needle, &ids)?;
+        return collect_sorted(conn, q, &pred, &segs, Some(&hits), each);
     }
-    let limit = if q.limit == 0 { -1 } else { q.limit as i64 };
-    let text = format!(
-        "SELECT {COLUMNS} FROM events {where_} ORDER BY ts, id LIMIT {limit} OFFSET {}",
-        q.offset
-    );
-    let mut st = conn.prepare(&text)?;
-    let mut rows = st.query(rusqlite::params_from_iter(sql.params.iter()))?;
-    while let Some(row) = rows.next()? {
-        if !each(row_to_event(row)?) {
-            break;
+    if pred.needs_event() && segs.len() > MERGE_MAX_SEGMENTS {
+        return collect_sorted(conn, q, &pred, &segs, None, each);
+    }
+    merge(conn, q, &pred, &segs, each)
+}
+
+/// Indexes of a segment's records that meet `pred`, with their times.
+fn matches_in(
+    pred: &Pred<'_>,
+    m: &SegMeta,
+    view: &SegmentView,
+    only: Option<&[usize]>,
+    out: &mut Vec<(i64, i64)>,
+) -> Result<(), QueryError> {
+    let mut check = |i: usize| -> Result<(), QueryError> {
+        let Some(&ts) = view.ts.get(i) else {
+            return Ok(());
+        };
+        if !pred.ts_ok(ts) {
+            return Ok(());
+        }
+        if pred.needs_event()
+            && !pred.event_ok(&view.event(i, m.evidence_id).map_err(corrupt(m.id))?)
+        {
+            return Ok(());
+        }
+        out.push((ts, event_id(m.id, i)));
+        Ok(())
+    };
+    match only {
+        Some(idx) => idx.iter().try_for_each(|&i| check(i)),
+        None => (0..view.len()).try_for_each(check),
+    }
+}
+
+/// Every match (restricted to `hits` when a full-text search gave them) as
+/// (time, id) on all cores, sorted; then only the page asked for is decoded.
+fn collect_sorted(
+    conn: &Connection,
+    q: &Query,
+    pred: &Pred<'_>,
+    segs: &[SegMeta],
+    hits: Option<&[i64]>,
+    each: &mut dyn FnMut(StoredEvent) -> bool,
+) -> Result<(), QueryError> {
+    let mut by_seg: HashMap<i64, Vec<usize>> = HashMap::new();
+    if let Some(hits) = hits {
+        for &id in hits {
+            let (seg, i) = split_id(id);
+            by_seg.entry(seg).or_default().push(i);
+        }
+    }
+    let segs: Vec<SegMeta> = match hits {
+        Some(_) => segs
+            .iter()
+            .filter(|m| by_seg.contains_key(&m.id))
+            .copied()
+            .collect(),
+        None => segs.to_vec(),
+    };
+    let by_seg = &by_seg;
+    let mut keys = Vec::new();
+    for chunk in segs.chunks(round()) {
+        let parts = par_segments(conn, chunk, &|m, view| {
+            let mut out = Vec::new();
+            let only = hits.map(|_| by_seg.get(&m.id).map_or(&[][..], Vec::as_slice));
+            matches_in(pred, m, &view, only, &mut out)?;
+            Ok(out)
+        })?;
+        keys.extend(parts.into_iter().flatten());
+    }
+    keys.sort_unstable();
+    let take = if q.limit == 0 {
+        usize::MAX
+    } else {
+        q.limit as usize
+    };
+    let page: Vec<i64> = keys
+        .into_iter()
+        .skip(q.offset as usize)
+        .take(take)
+        .map(|(_, id)| id)
+        .collect();
+    for chunk in page.chunks(4096) {
+        for e in by_ids(conn, chunk)? {
+            if !each(e) {
+                return Ok(());
+            }
         }
     }
     Ok(())
 }
 
-/// Every stored event in storage order (cheapest order: no index walk), optionally
-/// only those of some evidence ids; `each` returns `false` to stop.
+/// Time-ordered merge of the candidate segments, decoding a segment only once the
+/// merge reaches its first time: the first page of a narrow query reads few.
+fn merge(
+    conn: &Connection,
+    q: &Query,
+    pred: &Pred<'_>,
+    segs: &[SegMeta],
+    each: &mut dyn FnMut(StoredEvent) -> bool,
+) -> Result<(), QueryError> {
+    let mut heap: BinaryHeap<Reverse<(i64, i64, usize)>> = BinaryHeap::new();
+    // slot -> (view, evidence id, matches not yet emitted)
+    let mut open: HashMap<usize, (SegmentView, i64, usize)> = HashMap::new();
+    let from = q.range.from.unwrap_or(i64::MIN);
+    let (mut next, mut skipped, mut emitted) = (0usize, 0u64, 0u64);
+    let mut found = Vec::new();
+    loop {
+        while let Some(m) = segs.get(next) {
+            if let Some(Reverse((ts, _, _))) = heap.peek() {
+                if m.ts_min.max(from) > *ts {
+                    break;
+                }
+            }
+            let view = open_segment(conn, m.id)?;
+            found.clear();
+            matches_in(pred, m, &view, None, &mut found)?;
+            for &(ts, id) in &found {
+                heap.push(Reverse((ts, id, next)));
+            }
+            if !found.is_empty() {
+                open.insert(next, (view, m.evidence_id, found.len()));
+            }
+            next += 1;
+        }
+        let Some(Reverse((_, id, slot))) = heap.pop() else {
+            break;
+        };
+        let Some((view, evidence_id, left)) = open.get_mut(&slot) else {
+            return Err(QueryError::Corrupt("merge lost a segment".into()));
+        };
+        if skipped < q.offset {
+            skipped += 1;
+        } else {
+            let event = view
+                .event(split_id(id).1, *evidence_id)
+                .map_err(corrupt(split_id(id).0))?;
+            if !each(StoredEvent { id, event }) {
+                break;
+            }
+            emitted += 1;
+            if q.limit > 0 && emitted >= q.limit {
+                break;
+            }
+        }
+        *left -= 1;
+        if *left == 0 {
+            open.remove(&slot);
+        }
+    }
+    Ok(())
+}
+
+/// Every stored event in storage order (no time sort: the cheapest full pass),
+/// optionally only those of some evidence ids; `each` returns `false` to stop.
+/// Segments are decoded on all cores, a round at a time.
 pub(crate) fn scan_each(
     conn: &Connection,
     evidence: &[i64],
@@ -280,13 +559,34 @@ pub(crate) fn scan_each(
         let ids: Vec<String> = evidence.iter().map(|i| i.to_string()).collect();
         format!("WHERE evidence_id IN ({})", ids.join(","))
     };
-    let mut st = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM events {where_} ORDER BY id"
-    ))?;
-    let mut rows = st.query([])?;
-    while let Some(row) = rows.next()? {
-        if !each(row_to_event(row)?) {
-            break;
+    let segs: Vec<SegMeta> = {
+        let mut st = conn.prepare(&format!(
+            "SELECT id, evidence_id, ts_min FROM segments {where_} ORDER BY id"
+        ))?;
+        let rows = st.query_map([], |r| {
+            Ok(SegMeta {
+                id: r.get(0)?,
+                evidence_id: r.get(1)?,
+                ts_min: r.get(2)?,
+            })
+        })?;
+        rows.collect::<rusqlite::Result<_>>()?
+    };
+    for chunk in segs.chunks(round()) {
+        let decoded = par_segments(conn, chunk, &|m, view| {
+            (0..view.len())
+                .map(|i| {
+                    Ok(StoredEvent {
+                        id: event_id(m.id, i),
+                        event: view.event(i, m.evidence_id).map_err(corrupt(m.id))?,
+                    })
+                })
+                .collect::<Result<Vec<_>, QueryError>>()
+        })?;
+        for e in decoded.into_iter().flatten() {
+            if !each(e) {
+                return Ok(());
+            }
         }
     }
     Ok(())
@@ -294,188 +594,50 @@ pub(crate) fn scan_each(
 
 /// The events with these ids, in the order of `ids` (missing ids are left out).
 pub(crate) fn by_ids(conn: &Connection, ids: &[i64]) -> Result<Vec<StoredEvent>, QueryError> {
-    let none = Sql {
-        clauses: Vec::new(),
-        params: Vec::new(),
-    };
-    let mut found = std::collections::HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        for e in select_chunk(conn, &none, chunk, COLUMNS, |r| Ok(row_to_event(r)))? {
-            let e = e?;
-            found.insert(e.id, e);
+    let mut wanted: Vec<i64> = ids.iter().map(|&id| split_id(id).0).collect();
+    wanted.sort_unstable();
+    wanted.dedup();
+    let mut segs = Vec::with_capacity(wanted.len());
+    {
+        let mut st = conn.prepare_cached("SELECT evidence_id FROM segments WHERE id = ?1")?;
+        for seg in wanted {
+            let mut rows = st.query([seg])?;
+            if let Some(r) = rows.next()? {
+                segs.push(SegMeta {
+                    id: seg,
+                    evidence_id: r.get(0)?,
+                    ts_min: 0,
+                });
+            }
         }
     }
-    Ok(ids.iter().filter_map(|i| found.remove(i)).collect())
-}
-
-fn where_clause(clauses: &[String]) -> String {
-    if clauses.is_empty() {
-        String::new()
-    } else {
-        format!("WHERE {}", clauses.join(" AND "))
+    let mut found: HashMap<i64, Event> = HashMap::with_capacity(ids.len());
+    let mut by_seg: HashMap<i64, Vec<usize>> = HashMap::new();
+    for &id in ids {
+        let (seg, i) = split_id(id);
+        by_seg.entry(seg).or_default().push(i);
     }
-}
-
-/// A full-text search with nothing to narrow it (no time window, host or location)
-/// reads every row: in rowid order, split across threads, is several times faster
-/// than walking the time index and fetching rows one by one.
-fn is_full_scan(q: &Query) -> bool {
-    q.search.is_some()
-        && q.range == TimeRange::default()
-        && q.hosts.is_empty()
-        && q.location.is_none()
-        && q.evidence_path_suffix.is_none()
-}
-
-fn parallel_scan(
-    conn: &Connection,
-    db: &Path,
-    q: &Query,
-    _sql: &Sql,
-    each: &mut dyn FnMut(StoredEvent) -> bool,
-) -> Result<(), QueryError> {
-    let needle = q.search.as_deref().unwrap_or_default();
-    let ids = crate::search::candidates(conn, db, needle)?;
-    let rest = Query {
-        search: None,
-        ..q.clone()
-    };
-    let sql = build(conn, &rest)?;
-    let mut keyed = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(500) {
-        keyed.extend(select_chunk(conn, &sql, chunk, "id, ts", |r| {
-            Ok((r.get::<_, i64>(1)?, r.get::<_, i64>(0)?))
-        })?);
+    let by_seg = &by_seg;
+    for chunk in segs.chunks(round()) {
+        let parts = par_segments(conn, chunk, &|m, view| {
+            let mut out = Vec::new();
+            for &i in by_seg.get(&m.id).map_or(&[][..], Vec::as_slice) {
+                if i < view.len() {
+                    let ev = view.event(i, m.evidence_id).map_err(corrupt(m.id))?;
+                    out.push((event_id(m.id, i), ev));
+                }
+            }
+            Ok(out)
+        })?;
+        found.extend(parts.into_iter().flatten());
     }
-    keyed.sort_unstable();
-    let take = if q.limit == 0 {
-        usize::MAX
-    } else {
-        q.limit as usize
-    };
-    let page: Vec<i64> = keyed
-        .into_iter()
-        .skip(q.offset as usize)
-        .take(take)
-        .map(|(_, id)| id)
-        .collect();
-    let mut events = Vec::with_capacity(page.len());
-    for chunk in page.chunks(500) {
-        for e in select_chunk(conn, &sql, chunk, COLUMNS, |r| Ok(row_to_event(r)))? {
-            events.push(e?);
-        }
-    }
-    events.sort_by_key(|e| (e.event.timestamp, e.id));
-    for e in events {
-        if !each(e) {
-            break;
-        }
-    }
-    Ok(())
-}
-
-/// Rows among `ids` that also meet the query's other clauses.
-fn select_chunk<T>(
-    conn: &Connection,
-    sql: &Sql,
-    ids: &[i64],
-    columns: &str,
-    mut map: impl FnMut(&Row) -> rusqlite::Result<T>,
-) -> Result<Vec<T>, QueryError> {
-    let first = sql.params.len() + 1;
-    let list = (first..first + ids.len())
-        .map(|i| format!("?{i}"))
-        .collect::<Vec<_>>()
-        .join(",");
-    let mut clauses = sql.clauses.clone();
-    clauses.push(format!("id IN ({list})"));
-    let text = format!("SELECT {columns} FROM events {}", where_clause(&clauses));
-    let mut st = conn.prepare_cached(&text)?;
-    let params = sql
-        .params
+    Ok(ids
         .iter()
-        .cloned()
-        .chain(ids.iter().map(|&i| Value::Integer(i)));
-    let mut rows = st.query(rusqlite::params_from_iter(params))?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        out.push(map(row)?);
-    }
-    Ok(out)
-}
-
-fn u64_of(row: &Row, i: usize) -> rusqlite::Result<Option<u64>> {
-    Ok(row
-        .get::<_, Option<i64>>(i)?
-        .and_then(|v| u64::try_from(v).ok()))
-}
-
-fn u16_of(row: &Row, i: usize) -> rusqlite::Result<Option<u16>> {
-    Ok(row
-        .get::<_, Option<i64>>(i)?
-        .and_then(|v| u16::try_from(v).ok()))
-}
-
-fn row_to_event(row: &Row) -> Result<StoredEvent, QueryError> {
-    let bad = QueryError::Corrupt;
-    let ts = Timestamp::from_micros(row.get(1)?).map_err(|e| bad(e.to_string()))?;
-    let source: String = row.get(6)?;
-    let source = SourceKind::parse(&source).ok_or_else(|| bad(format!("source {source}")))?;
-    let loc_kind: String = row.get(34)?;
-    let location = Location::from_parts(&loc_kind, row.get::<_, i64>(35)? as u64)
-        .ok_or_else(|| bad(format!("location kind {loc_kind}")))?;
-    let fields_text: String = row.get(32)?;
-    let fields = decode_fields(&fields_text).map_err(|e| bad(format!("fields: {e}")))?;
-    let event = Event {
-        timestamp: ts,
-        time_original: row.get(2)?,
-        tz_policy: TzPolicy::from_text(&row.get::<_, String>(3)?),
-        timestamp_desc: row.get(4)?,
-        host: row.get(5)?,
-        source,
-        event_id: row.get(7)?,
-        channel: row.get(8)?,
-        provider: row.get(9)?,
-        user: User {
-            name: row.get(10)?,
-            domain: row.get(11)?,
-            sid: row.get(12)?,
-        },
-        process: Process {
-            image: row.get(13)?,
-            pid: u64_of(row, 14)?,
-            command_line: row.get(15)?,
-            parent_image: row.get(16)?,
-            parent_pid: u64_of(row, 17)?,
-            hashes: row.get(18)?,
-        },
-        network: Network {
-            src_ip: row.get(19)?,
-            src_port: u16_of(row, 20)?,
-            dst_ip: row.get(21)?,
-            dst_port: u16_of(row, 22)?,
-            protocol: row.get(23)?,
-            bytes_in: u64_of(row, 24)?,
-            bytes_out: u64_of(row, 25)?,
-        },
-        file: File {
-            path: row.get(26)?,
-            size: u64_of(row, 27)?,
-            hashes: row.get(28)?,
-        },
-        url: row.get(29)?,
-        domain: row.get(30)?,
-        message: row.get(31)?,
-        fields,
-        provenance: Provenance {
-            evidence_id: row.get(33)?,
-            location,
-        },
-    };
-    Ok(StoredEvent {
-        id: row.get(0)?,
-        event,
-    })
+        .filter_map(|&id| {
+            let event = found.remove(&id)?;
+            Some(StoredEvent { id, event })
+        })
+        .collect())
 }
 
 pub(crate) fn evidence_rows(conn: &Connection) -> rusqlite::Result<Vec<Evidence>> {

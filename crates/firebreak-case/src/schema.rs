@@ -2,7 +2,7 @@ use crate::CaseError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const VERSION: i64 = 3;
+pub(crate) const VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS evidence (
@@ -29,50 +29,34 @@ CREATE TABLE IF NOT EXISTS evidence_path (
     first_seen INTEGER NOT NULL,
     PRIMARY KEY (evidence_id, path)
 );
-CREATE TABLE IF NOT EXISTS events (
+-- Events live in segments (segment.rs): up to 4096 events of one evidence file,
+-- encoded and LZ4-compressed into one blob. `segments` is the small part a query
+-- reads to choose what to decode; the blobs are in `segment_data`.
+CREATE TABLE IF NOT EXISTS segments (
     id INTEGER PRIMARY KEY,
-    ts INTEGER NOT NULL,
-    time_original TEXT NOT NULL,
-    tz_policy TEXT NOT NULL,
-    timestamp_desc TEXT NOT NULL,
-    host TEXT,
-    source TEXT NOT NULL,
-    event_id TEXT,
-    channel TEXT,
-    provider TEXT,
-    user_name TEXT,
-    user_domain TEXT,
-    user_sid TEXT,
-    process_image TEXT,
-    process_pid INTEGER,
-    process_command_line TEXT,
-    process_parent_image TEXT,
-    process_parent_pid INTEGER,
-    process_hashes TEXT,
-    src_ip TEXT,
-    src_port INTEGER,
-    dst_ip TEXT,
-    dst_port INTEGER,
-    protocol TEXT,
-    bytes_in INTEGER,
-    bytes_out INTEGER,
-    file_path TEXT,
-    file_size INTEGER,
-    file_hashes TEXT,
-    url TEXT,
-    domain TEXT,
-    message TEXT NOT NULL,
-    fields TEXT NOT NULL,
     evidence_id INTEGER NOT NULL,
-    loc_kind TEXT NOT NULL,
-    loc_value INTEGER NOT NULL
+    count INTEGER NOT NULL,
+    ts_min INTEGER NOT NULL,
+    ts_max INTEGER NOT NULL,
+    loc_min INTEGER NOT NULL,
+    loc_max INTEGER NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_ts ON events(ts);
-CREATE INDEX IF NOT EXISTS events_host_ts ON events(host, ts);
--- Event ids are few, so this index grows at a few dozen hot pages; an index on
--- user names (thousands of values) cost 70% more ingest time on a 10M-event case.
-CREATE INDEX IF NOT EXISTS events_event_id_ts ON events(event_id, ts);
-CREATE INDEX IF NOT EXISTS events_evidence ON events(evidence_id, loc_value);
+CREATE INDEX IF NOT EXISTS segments_evidence ON segments(evidence_id);
+CREATE TABLE IF NOT EXISTS segment_data (
+    segment_id INTEGER PRIMARY KEY,
+    data BLOB NOT NULL
+);
+-- Pruning: which segments hold events of a host, of an event id.
+CREATE TABLE IF NOT EXISTS segment_hosts (
+    host TEXT NOT NULL,
+    segment_id INTEGER NOT NULL,
+    PRIMARY KEY (host, segment_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS segment_event_ids (
+    event_id TEXT NOT NULL,
+    segment_id INTEGER NOT NULL,
+    PRIMARY KEY (event_id, segment_id)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS rejected (
     evidence_id INTEGER NOT NULL,
     loc_kind TEXT NOT NULL,
@@ -80,11 +64,9 @@ CREATE TABLE IF NOT EXISTS rejected (
     reason TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS rejected_evidence ON rejected(evidence_id);
+-- The lower-cased search text of a segment's events, one line each (search.rs).
 CREATE TABLE IF NOT EXISTS search_blocks (
-    id INTEGER PRIMARY KEY,
-    evidence_id INTEGER NOT NULL,
-    first_event INTEGER NOT NULL,
-    count INTEGER NOT NULL,
+    segment_id INTEGER PRIMARY KEY,
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;

@@ -1,17 +1,14 @@
 //! Full-text search blocks.
 //!
 //! Every event's searchable text (message, then `name=value` for each original
-//! field, lower-cased, one line per event) is appended to a block; blocks hold
-//! events with consecutive ids of one evidence file and are stored LZ4-compressed in
-//! `search_blocks`. A search decompresses blocks on all cores and finds the needle
+//! field, lower-cased, one line per event) is appended to its segment's block,
+//! made on the thread that encodes the segment and stored LZ4-compressed in
+//! `search_blocks` under the segment's id. A search decompresses blocks on all cores and finds the needle
 //! with `memmem`, which reads a fraction of what scanning the events table reads.
 
 use crate::query::QueryError;
-use rusqlite::{params, Connection};
+use rusqlite::Connection;
 use std::path::Path;
-
-/// Flush a block once its text reaches this size.
-const BLOCK_BYTES: usize = 1 << 20;
 
 /// The searchable text of an event, appended to `out` (lower-case, no newlines).
 pub fn search_text(ev: &firebreak_event::Event, out: &mut String) {
@@ -34,110 +31,74 @@ fn push_lower(s: &str, out: &mut String) {
     }
 }
 
-/// The block being filled by the writer.
-#[derive(Default)]
-pub(crate) struct BlockBuilder {
-    evidence_id: i64,
-    first: i64,
-    count: i64,
-    text: String,
-}
-
-impl BlockBuilder {
-    /// Add event `id`'s text; flushes first when ids are not consecutive.
-    pub(crate) fn add(
-        &mut self,
-        conn: &Connection,
-        evidence_id: i64,
-        id: i64,
-        text: &str,
-    ) -> rusqlite::Result<()> {
-        if self.count > 0 && (id != self.first + self.count || evidence_id != self.evidence_id) {
-            self.flush(conn)?;
-        }
-        if self.count == 0 {
-            self.first = id;
-            self.evidence_id = evidence_id;
-        }
-        self.text.push_str(text);
-        self.text.push('\n');
-        self.count += 1;
-        if self.text.len() >= BLOCK_BYTES {
-            self.flush(conn)?;
-        }
-        Ok(())
-    }
-
-    pub(crate) fn flush(&mut self, conn: &Connection) -> rusqlite::Result<()> {
-        if self.count == 0 {
-            return Ok(());
-        }
-        let data = lz4_flex::compress_prepend_size(self.text.as_bytes());
-        conn.prepare_cached(
-            "INSERT INTO search_blocks(evidence_id, first_event, count, data) VALUES (?1,?2,?3,?4)",
-        )?
-        .execute(params![self.evidence_id, self.first, self.count, data])?;
-        self.text.clear();
-        self.count = 0;
-        Ok(())
-    }
-}
-
-/// Ids of the events whose text contains `needle` (case-insensitive), ascending.
+/// Ids of the events of `segments` whose text contains `needle` (case-insensitive),
+/// ascending. With a case file, all cores scan: each thread reads with its own
+/// connection.
 pub(crate) fn candidates(
     conn: &Connection,
-    db: &Path,
+    db: Option<&Path>,
     needle: &str,
+    segments: &[i64],
 ) -> Result<Vec<i64>, QueryError> {
     let mut lowered = String::new();
     push_lower(needle, &mut lowered);
-    let (lo, hi): (i64, i64) = conn.query_row(
-        "SELECT coalesce(min(id), 0), coalesce(max(id), -1) FROM search_blocks",
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?;
-    let threads = std::thread::available_parallelism().map_or(2, |n| n.get()) as i64;
-    let step = (hi - lo + 1) / threads + 1;
-    let parts: Vec<Result<Vec<i64>, QueryError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = (0..threads)
-            .map(|i| {
-                let needle = lowered.as_bytes();
-                let range = (lo + i * step, lo + (i + 1) * step - 1);
-                s.spawn(move || scan_blocks(db, needle, range))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(QueryError::Corrupt("search thread failed".into())))
-            })
-            .collect()
-    });
-    let mut ids = Vec::new();
-    for p in parts {
-        ids.extend(p?);
-    }
+    let needle = lowered.as_bytes();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let mut ids = match db {
+        Some(db) if segments.len() > 1 && threads > 1 => {
+            let per = segments.len().div_ceil(threads);
+            let parts: Vec<Result<Vec<i64>, QueryError>> = std::thread::scope(|s| {
+                let handles: Vec<_> = segments
+                    .chunks(per)
+                    .map(|part| {
+                        s.spawn(move || {
+                            let conn = Connection::open_with_flags(
+                                db,
+                                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
+                            )?;
+                            scan_blocks(&conn, needle, part)
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(QueryError::Corrupt("search thread failed".into()))
+                        })
+                    })
+                    .collect()
+            });
+            let mut ids = Vec::new();
+            for p in parts {
+                ids.extend(p?);
+            }
+            ids
+        }
+        _ => scan_blocks(conn, needle, segments)?,
+    };
     ids.sort_unstable();
     Ok(ids)
 }
 
-fn scan_blocks(db: &Path, needle: &[u8], (from, to): (i64, i64)) -> Result<Vec<i64>, QueryError> {
-    let conn = Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-    let mut st = conn
-        .prepare("SELECT first_event, count, data FROM search_blocks WHERE id BETWEEN ?1 AND ?2")?;
-    let mut rows = st.query([from, to])?;
+fn scan_blocks(conn: &Connection, needle: &[u8], segments: &[i64]) -> Result<Vec<i64>, QueryError> {
+    let mut st = conn.prepare_cached("SELECT data FROM search_blocks WHERE segment_id = ?1")?;
     let finder = memchr::memmem::Finder::new(needle);
     let mut out = Vec::new();
-    while let Some(row) = rows.next()? {
-        let first: i64 = row.get(0)?;
-        let count: i64 = row.get(1)?;
-        let data: Vec<u8> = row.get(2)?;
-        let text = lz4_flex::decompress_size_prepended(&data)
-            .map_err(|e| QueryError::Corrupt(format!("search block at event {first}: {e}")))?;
+    for &seg in segments {
+        let mut rows = st.query([seg])?;
+        let Some(row) = rows.next()? else {
+            continue;
+        };
+        let data = row
+            .get_ref(0)?
+            .as_blob()
+            .map_err(|e| QueryError::Corrupt(format!("search block of segment {seg}: {e}")))?;
+        let text = crate::segment::decompress(data)
+            .map_err(|e| QueryError::Corrupt(format!("search block of segment {seg}: {e}")))?;
         matching_lines(&text, &finder, |line| {
-            if line < count {
-                out.push(first + line);
+            if line < crate::SEGMENT_EVENTS as i64 {
+                out.push(crate::query::event_id(seg, line as usize));
             }
         });
     }

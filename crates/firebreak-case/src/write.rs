@@ -2,7 +2,7 @@
 //! Commits happen in batches; an evidence row becomes `complete` in the same
 //! transaction as its last event.
 
-use crate::codec::encode_fields;
+use crate::segment::{Segment, SegmentBuilder};
 use crate::{CaseError, EvidenceState};
 use firebreak_event::{Event, Rejected};
 use rusqlite::{params, Connection};
@@ -52,33 +52,24 @@ pub struct Counts {
 /// The single writer of a case.
 pub struct Writer<'c> {
     conn: &'c Connection,
-    insert: rusqlite::Statement<'c>,
     path: PathBuf,
     in_tx: bool,
     pending: u64,
     current: Option<Current>,
-    buf: String,
-    search: String,
-    block: crate::search::BlockBuilder,
+    /// Events given one by one ([`Writer::event`]) until they fill a segment.
+    builder: SegmentBuilder,
     hosts: std::collections::HashSet<String>,
 }
 
 impl<'c> Writer<'c> {
     pub(crate) fn new(conn: &'c Connection, path: PathBuf) -> Result<Writer<'c>, CaseError> {
-        let insert = conn.prepare(INSERT_EVENT).map_err(|source| CaseError::Db {
-            path: path.clone(),
-            source,
-        })?;
         Ok(Writer {
             conn,
-            insert,
             path,
             in_tx: false,
             pending: 0,
             current: None,
-            buf: String::with_capacity(4096),
-            search: String::with_capacity(4096),
-            block: crate::search::BlockBuilder::default(),
+            builder: SegmentBuilder::new(),
             hosts: std::collections::HashSet::new(),
         })
     }
@@ -100,8 +91,8 @@ impl<'c> Writer<'c> {
 
     /// Commit what is pending.
     pub fn commit(&mut self) -> Result<(), CaseError> {
+        self.flush_builder()?;
         if self.in_tx {
-            self.block.flush(self.conn).map_err(|e| self.err(e))?;
             self.conn.execute_batch("COMMIT").map_err(|e| self.err(e))?;
             self.in_tx = false;
             self.pending = 0;
@@ -148,49 +139,54 @@ impl<'c> Writer<'c> {
         self.current.as_ref().map_or(0, |c| c.id)
     }
 
-    /// Store one event of the current evidence file.
+    /// Store one event of the current evidence file (encoded here, on the writer's
+    /// thread; [`Writer::segment`] takes events a caller encoded elsewhere).
     pub fn event(&mut self, ev: &Event) -> Result<(), CaseError> {
-        let (mut buf, mut search) = (
-            std::mem::take(&mut self.buf),
-            std::mem::take(&mut self.search),
-        );
-        buf.clear();
-        search.clear();
-        encode_fields(&ev.fields, &mut buf);
-        crate::search_text(ev, &mut search);
-        let r = self.event_encoded(ev, &buf, &search);
-        (self.buf, self.search) = (buf, search);
-        r
+        self.builder.push(ev);
+        if self.builder.is_full() {
+            self.flush_builder()?;
+        }
+        Ok(())
     }
 
-    /// Store one event whose fields and search text the caller already made with
-    /// [`crate::encode_fields`] and [`crate::search_text`] (so that work can run on
-    /// another thread).
-    pub fn event_encoded(
-        &mut self,
-        ev: &Event,
-        fields_json: &str,
-        search: &str,
-    ) -> Result<(), CaseError> {
+    fn flush_builder(&mut self) -> Result<(), CaseError> {
+        if self.builder.is_empty() {
+            return Ok(());
+        }
+        let seg = self.builder.finish();
+        self.store(&seg)
+    }
+
+    /// Store a segment of events of the current evidence file, made with a
+    /// [`SegmentBuilder`] (so the encoding can run on the thread that read them).
+    pub fn segment(&mut self, seg: &Segment) -> Result<(), CaseError> {
+        self.flush_builder()?;
+        self.store(seg)
+    }
+
+    fn store(&mut self, seg: &Segment) -> Result<(), CaseError> {
+        if seg.is_empty() {
+            return Ok(());
+        }
         self.ensure_tx()?;
-        let id = self.current_id();
-        insert_event(&mut self.insert, ev, fields_json, id).map_err(|e| self.err(e))?;
-        let rowid = self.conn.last_insert_rowid();
-        self.block
-            .add(self.conn, id, rowid, search)
-            .map_err(|e| self.err(e))?;
+        let evidence_id = self.current_id();
+        let r = insert_segment(self.conn, seg, evidence_id, &mut self.hosts);
+        r.map_err(|e| self.err(e))?;
         if let Some(c) = self.current.as_mut() {
-            c.events += 1;
+            c.events += seg.count as u64;
         }
-        if let Some(h) = &ev.host {
-            if !self.hosts.contains(h) {
-                self.hosts.insert(h.clone());
-                self.conn
-                    .execute("INSERT OR IGNORE INTO hosts(host) VALUES (?1)", [h])
-                    .map_err(|e| self.err(e))?;
-            }
+        self.pending += seg.count as u64;
+        if self.pending >= BATCH {
+            self.commit()?;
         }
-        self.tick()
+        Ok(())
+    }
+
+    /// `n` records are complete.
+    pub fn records_done(&mut self, n: u64) {
+        if let Some(c) = self.current.as_mut() {
+            c.stored += n;
+        }
     }
 
     /// The current record is complete.
@@ -229,6 +225,7 @@ impl<'c> Writer<'c> {
         outcome: &EvidenceOutcome,
         now: i64,
     ) -> Result<Counts, CaseError> {
+        self.flush_builder()?;
         let Some(c) = self.current.take() else {
             return Ok(Counts::default());
         };
@@ -336,70 +333,43 @@ fn insert_evidence(
     )
 }
 
-fn opt_i64<T: TryInto<i64>>(v: Option<T>) -> Option<i64> {
-    v.and_then(|x| x.try_into().ok())
-}
-
-const INSERT_EVENT: &str =
-    "INSERT INTO events(ts, time_original, tz_policy, timestamp_desc, host, source, event_id,
-            channel, provider, user_name, user_domain, user_sid, process_image, process_pid,
-            process_command_line, process_parent_image, process_parent_pid, process_hashes,
-            src_ip, src_port, dst_ip, dst_port, protocol, bytes_in, bytes_out, file_path,
-            file_size, file_hashes, url, domain, message, fields, evidence_id, loc_kind, loc_value)
-         VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20,?21,?22,
-            ?23,?24,?25,?26,?27,?28,?29,?30,?31,?32,?33,?34,?35)";
-
-fn insert_event(
-    st: &mut rusqlite::Statement<'_>,
-    ev: &Event,
-    fields: &str,
+fn insert_segment(
+    conn: &Connection,
+    seg: &Segment,
     evidence_id: i64,
+    hosts: &mut std::collections::HashSet<String>,
 ) -> rusqlite::Result<()> {
-    let p = &ev.process;
-    let n = &ev.network;
-    st.execute(params![
-        ev.timestamp.micros(),
-        ev.time_original,
-        tz_text(&ev.tz_policy),
-        ev.timestamp_desc,
-        ev.host,
-        ev.source.as_str(),
-        ev.event_id,
-        ev.channel,
-        ev.provider,
-        ev.user.name,
-        ev.user.domain,
-        ev.user.sid,
-        p.image,
-        opt_i64(p.pid),
-        p.command_line,
-        p.parent_image,
-        opt_i64(p.parent_pid),
-        p.hashes,
-        n.src_ip,
-        n.src_port,
-        n.dst_ip,
-        n.dst_port,
-        n.protocol,
-        opt_i64(n.bytes_in),
-        opt_i64(n.bytes_out),
-        ev.file.path,
-        opt_i64(ev.file.size),
-        ev.file.hashes,
-        ev.url,
-        ev.domain,
-        ev.message,
-        fields,
+    conn.prepare_cached(
+        "INSERT INTO segments(evidence_id, count, ts_min, ts_max, loc_min, loc_max)
+         VALUES (?1,?2,?3,?4,?5,?6)",
+    )?
+    .execute(params![
         evidence_id,
-        ev.provenance.location.kind(),
-        ev.provenance.location.value() as i64,
+        seg.count as i64,
+        seg.ts_min,
+        seg.ts_max,
+        seg.loc_min as i64,
+        seg.loc_max as i64
     ])?;
-    Ok(())
-}
-
-fn tz_text(p: &firebreak_event::TzPolicy) -> std::borrow::Cow<'static, str> {
-    match p {
-        firebreak_event::TzPolicy::SourceZone => std::borrow::Cow::Borrowed("source"),
-        other => std::borrow::Cow::Owned(other.as_text()),
+    let id = conn.last_insert_rowid();
+    conn.prepare_cached("INSERT INTO segment_data(segment_id, data) VALUES (?1,?2)")?
+        .execute(params![id, seg.data])?;
+    conn.prepare_cached("INSERT INTO search_blocks(segment_id, data) VALUES (?1,?2)")?
+        .execute(params![id, seg.search])?;
+    let mut st =
+        conn.prepare_cached("INSERT INTO segment_hosts(host, segment_id) VALUES (?1,?2)")?;
+    for h in &seg.hosts {
+        st.execute(params![h, id])?;
+        if !hosts.contains(h) {
+            hosts.insert(h.clone());
+            conn.prepare_cached("INSERT OR IGNORE INTO hosts(host) VALUES (?1)")?
+                .execute([h])?;
+        }
     }
+    let mut st =
+        conn.prepare_cached("INSERT INTO segment_event_ids(event_id, segment_id) VALUES (?1,?2)")?;
+    for e in &seg.event_ids {
+        st.execute(params![e, id])?;
+    }
+    Ok(())
 }

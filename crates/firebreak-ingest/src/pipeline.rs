@@ -1,7 +1,9 @@
 use crate::report::{IngestReport, KindSummary, Progress};
 use crate::IngestError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
-use firebreak_case::{Case, CaseError, EvidenceInfo, EvidenceOutcome, EvidenceState, Lookup};
+use firebreak_case::{
+    Case, CaseError, EvidenceInfo, EvidenceOutcome, EvidenceState, Lookup, Segment, SegmentBuilder,
+};
 use firebreak_event::{Event, EventSink, Rejected, Timestamp};
 use firebreak_evidence::{
     ContainerKind, Decision, EvidenceData, EvidenceMeta, Problem, Visitor, WalkOptions,
@@ -37,13 +39,12 @@ enum Msg {
     },
 }
 
-// Nearly every item is an event: boxing them would cost an allocation each.
-#[allow(clippy::large_enum_variant)]
 enum Item {
-    /// The event, its original fields encoded for the store and its search text:
-    /// that work runs on the reading thread, not on the single writer.
-    Event(Event, String, String),
-    Done,
+    /// Events encoded and compressed for the store: that work runs on the reading
+    /// thread, the single writer only appends the blob.
+    Segment(Box<Segment>),
+    /// This many records are complete.
+    Done(u64),
     Reject(Rejected),
 }
 
@@ -84,6 +85,7 @@ struct LaneSink<'a> {
     lane: &'a Sender<Msg>,
     progress: &'a dyn Progress,
     batch: Vec<Item>,
+    segment: SegmentBuilder,
     records: u64,
     rejected: u64,
     events: u64,
@@ -98,10 +100,18 @@ impl LaneSink<'_> {
     fn push(&mut self, item: Item) {
         self.batch.push(item);
         if self.batch.len() >= BATCH {
-            self.flush();
+            self.send();
         }
     }
+    /// Send what is batched, with the events of an unfinished segment.
     fn flush(&mut self) {
+        if !self.segment.is_empty() {
+            self.batch
+                .push(Item::Segment(Box::new(self.segment.finish())));
+        }
+        self.send();
+    }
+    fn send(&mut self) {
         if !self.batch.is_empty() && self.alive {
             let items = std::mem::replace(&mut self.batch, Vec::with_capacity(BATCH));
             let t = Instant::now();
@@ -121,15 +131,20 @@ impl LaneSink<'_> {
 impl EventSink for LaneSink<'_> {
     fn accept(&mut self, event: Event) {
         self.events += 1;
-        let mut fields = String::with_capacity(64 * event.fields.len());
-        firebreak_case::encode_fields(&event.fields, &mut fields);
-        let mut search = String::with_capacity(fields.len());
-        firebreak_case::search_text(&event, &mut search);
-        self.push(Item::Event(event, fields, search));
+        self.segment.push(&event);
+        if self.segment.is_full() {
+            // A finished segment is the writer's unit of work: send it now.
+            self.batch
+                .push(Item::Segment(Box::new(self.segment.finish())));
+            self.send();
+        }
     }
     fn record_done(&mut self) {
         self.count_record();
-        self.push(Item::Done);
+        match self.batch.last_mut() {
+            Some(Item::Done(n)) => *n += 1,
+            _ => self.push(Item::Done(1)),
+        }
     }
     fn reject(&mut self, rejected: Rejected) {
         self.count_record();
@@ -191,6 +206,7 @@ fn read_file(job: Job, shared: &Shared<'_>) {
         lane: &lane,
         progress: shared.progress,
         batch: Vec::with_capacity(BATCH),
+        segment: SegmentBuilder::new(),
         records: 0,
         rejected: 0,
         events: 0,
@@ -342,8 +358,8 @@ fn apply(w: &mut firebreak_case::Writer<'_>, msg: Msg) -> Result<(), CaseError> 
         Msg::Items(items) => {
             for item in items {
                 match item {
-                    Item::Event(e, fields, search) => w.event_encoded(&e, &fields, &search)?,
-                    Item::Done => w.record_done(),
+                    Item::Segment(seg) => w.segment(&seg)?,
+                    Item::Done(n) => w.records_done(n),
                     Item::Reject(r) => w.reject(&r)?,
                 }
             }

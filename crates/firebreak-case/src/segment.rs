@@ -1,0 +1,608 @@
+//! Event segments: the events of one evidence file in batches of at most
+//! [`SEGMENT_EVENTS`], each stored as one LZ4-compressed blob.
+//!
+//! A segment (decompressed) is
+//!
+//! ```text
+//! u8 version (1)
+//! varint count
+//! varint names, then each field name: varint length + UTF-8    (per-segment dictionary)
+//! count × zigzag varint: timestamp µs, delta to the previous    (time column)
+//! count × varint: byte length of each record                    (record offsets)
+//! count × record
+//! ```
+//!
+//! and a record is the normalised event in a fixed order (location, zone policy,
+//! source, optional numbers behind a presence mask, strings as varint length + 1
+//! with 0 for "none"), then the original fields as (name id, value) pairs. The time
+//! column lets a window query skip records without decoding them; the record
+//! lengths let it decode only the records it returns.
+//!
+//! The builder runs where the events are made (the ingest's reader threads), so the
+//! case's single writer only appends finished blobs.
+
+use firebreak_event::{
+    Event, Fields, File, Location, Network, Process, Provenance, SourceKind, Timestamp, TzPolicy,
+    User,
+};
+use std::collections::{HashMap, HashSet};
+
+/// Most events in one segment (event ids are `segment id << 16 | index`).
+pub const SEGMENT_EVENTS: usize = 4096;
+/// A segment is closed early once its records reach this many bytes.
+const SEGMENT_BYTES: usize = 4 << 20;
+/// Largest decompressed blob accepted back (a corrupt size prefix must not allocate
+/// gigabytes).
+const MAX_BLOB: usize = 256 << 20;
+const VERSION: u8 = 1;
+
+/// A finished segment, ready for [`crate::Writer::segment`].
+#[derive(Debug, Clone)]
+pub struct Segment {
+    pub(crate) count: usize,
+    pub(crate) ts_min: i64,
+    pub(crate) ts_max: i64,
+    pub(crate) loc_min: u64,
+    pub(crate) loc_max: u64,
+    pub(crate) hosts: Vec<String>,
+    pub(crate) event_ids: Vec<String>,
+    /// LZ4 (size prepended) of the encoded events.
+    pub(crate) data: Vec<u8>,
+    /// LZ4 (size prepended) of the events' search text, one line each.
+    pub(crate) search: Vec<u8>,
+}
+
+impl Segment {
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.count
+    }
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+}
+
+/// Encodes events into a [`Segment`].
+#[derive(Debug, Default)]
+pub struct SegmentBuilder {
+    names: HashMap<String, u32>,
+    name_list: Vec<String>,
+    /// Name ids of the previous event, by position: most sources repeat their order.
+    prev_ids: Vec<u32>,
+    ts: Vec<u8>,
+    lens: Vec<u8>,
+    records: Vec<u8>,
+    search: String,
+    count: usize,
+    last_ts: i64,
+    ts_min: i64,
+    ts_max: i64,
+    loc_min: u64,
+    loc_max: u64,
+    hosts: HashSet<String>,
+    event_ids: HashSet<String>,
+}
+
+impl SegmentBuilder {
+    pub fn new() -> SegmentBuilder {
+        SegmentBuilder::default()
+    }
+
+    /// Events added since the last [`SegmentBuilder::finish`].
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// Whether the segment should be finished now.
+    pub fn is_full(&self) -> bool {
+        self.count >= SEGMENT_EVENTS || self.records.len() >= SEGMENT_BYTES
+    }
+
+    /// Add one event. The caller finishes the segment when [`SegmentBuilder::is_full`].
+    pub fn push(&mut self, ev: &Event) {
+        let ts = ev.timestamp.micros();
+        let loc = ev.provenance.location.value();
+        if self.count == 0 {
+            (self.ts_min, self.ts_max, self.last_ts) = (ts, ts, 0);
+            (self.loc_min, self.loc_max) = (loc, loc);
+        } else {
+            self.ts_min = self.ts_min.min(ts);
+            self.ts_max = self.ts_max.max(ts);
+            self.loc_min = self.loc_min.min(loc);
+            self.loc_max = self.loc_max.max(loc);
+        }
+        put_varint(&mut self.ts, zigzag(ts.wrapping_sub(self.last_ts)));
+        self.last_ts = ts;
+        if let Some(h) = &ev.host {
+            if !self.hosts.contains(h) {
+                self.hosts.insert(h.clone());
+            }
+        }
+        if let Some(e) = &ev.event_id {
+            if !self.event_ids.contains(e) {
+                self.event_ids.insert(e.clone());
+            }
+        }
+        let start = self.records.len();
+        self.encode(ev);
+        put_varint(&mut self.lens, (self.records.len() - start) as u64);
+        if self.count > 0 {
+            self.search.push('\n');
+        }
+        crate::search::search_text(ev, &mut self.search);
+        self.count += 1;
+    }
+
+    fn encode(&mut self, ev: &Event) {
+        let out = &mut self.records;
+        let loc = &ev.provenance.location;
+        out.push(match loc {
+            Location::Record(_) => 0,
+            Location::Line(_) => 1,
+            Location::Offset(_) => 2,
+        });
+        put_varint(out, loc.value());
+        out.push(source_code(ev.source));
+        match &ev.tz_policy {
+            TzPolicy::SourceZone => out.push(0),
+            TzPolicy::Assumed(z) => {
+                out.push(1);
+                put_str(out, z);
+            }
+        }
+        let (p, n) = (&ev.process, &ev.network);
+        let ints = [
+            p.pid,
+            p.parent_pid,
+            n.src_port.map(u64::from),
+            n.dst_port.map(u64::from),
+            n.bytes_in,
+            n.bytes_out,
+            ev.file.size,
+        ];
+        let mut mask = 0u8;
+        for (i, v) in ints.iter().enumerate() {
+            if v.is_some() {
+                mask |= 1 << i;
+            }
+        }
+        out.push(mask);
+        for v in ints.iter().flatten() {
+            put_varint(out, *v);
+        }
+        put_str(out, &ev.time_original);
+        put_str(out, &ev.timestamp_desc);
+        put_str(out, &ev.message);
+        for s in [
+            &ev.host,
+            &ev.event_id,
+            &ev.channel,
+            &ev.provider,
+            &ev.user.name,
+            &ev.user.domain,
+            &ev.user.sid,
+            &p.image,
+            &p.command_line,
+            &p.parent_image,
+            &p.hashes,
+            &n.src_ip,
+            &n.dst_ip,
+            &n.protocol,
+            &ev.file.path,
+            &ev.file.hashes,
+            &ev.url,
+            &ev.domain,
+        ] {
+            put_opt_str(out, s.as_deref());
+        }
+        put_varint(out, ev.fields.len() as u64);
+        for (pos, (k, v)) in ev.fields.iter().enumerate() {
+            let id = match self.prev_ids.get(pos) {
+                Some(&id) if self.name_list[id as usize] == k => id,
+                _ => {
+                    let id = match self.names.get(k) {
+                        Some(&id) => id,
+                        None => {
+                            let id = self.name_list.len() as u32;
+                            self.names.insert(k.to_string(), id);
+                            self.name_list.push(k.to_string());
+                            id
+                        }
+                    };
+                    if pos < self.prev_ids.len() {
+                        self.prev_ids[pos] = id;
+                    } else {
+                        self.prev_ids.push(id);
+                    }
+                    id
+                }
+            };
+            put_varint(out, u64::from(id));
+            put_str(out, v);
+        }
+    }
+
+    /// Close the segment (compressing it) and start an empty one.
+    pub fn finish(&mut self) -> Segment {
+        let mut raw = Vec::with_capacity(
+            16 + self.ts.len() + self.lens.len() + self.records.len() + 32 * self.name_list.len(),
+        );
+        raw.push(VERSION);
+        put_varint(&mut raw, self.count as u64);
+        put_varint(&mut raw, self.name_list.len() as u64);
+        for n in &self.name_list {
+            put_str(&mut raw, n);
+        }
+        raw.extend_from_slice(&self.ts);
+        raw.extend_from_slice(&self.lens);
+        raw.extend_from_slice(&self.records);
+        let seg = Segment {
+            count: self.count,
+            ts_min: self.ts_min,
+            ts_max: self.ts_max,
+            loc_min: self.loc_min,
+            loc_max: self.loc_max,
+            hosts: self.hosts.drain().collect(),
+            event_ids: self.event_ids.drain().collect(),
+            data: lz4_flex::compress_prepend_size(&raw),
+            search: lz4_flex::compress_prepend_size(self.search.as_bytes()),
+        };
+        self.names.clear();
+        self.name_list.clear();
+        self.prev_ids.clear();
+        self.ts.clear();
+        self.lens.clear();
+        self.records.clear();
+        self.search.clear();
+        self.count = 0;
+        seg
+    }
+}
+
+fn source_code(s: SourceKind) -> u8 {
+    SourceKind::ALL.iter().position(|k| *k == s).unwrap_or(0) as u8
+}
+
+fn zigzag(v: i64) -> u64 {
+    ((v << 1) ^ (v >> 63)) as u64
+}
+
+fn unzigzag(v: u64) -> i64 {
+    ((v >> 1) as i64) ^ -((v & 1) as i64)
+}
+
+fn put_varint(out: &mut Vec<u8>, mut v: u64) {
+    while v >= 0x80 {
+        out.push((v as u8) | 0x80);
+        v >>= 7;
+    }
+    out.push(v as u8);
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str) {
+    put_varint(out, s.len() as u64);
+    out.extend_from_slice(s.as_bytes());
+}
+
+fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
+    match s {
+        None => out.push(0),
+        Some(s) => {
+            put_varint(out, s.len() as u64 + 1);
+            out.extend_from_slice(s.as_bytes());
+        }
+    }
+}
+
+/// Decompress an LZ4 blob written with its size prepended, refusing absurd sizes.
+pub(crate) fn decompress(blob: &[u8]) -> Result<Vec<u8>, String> {
+    let size = blob
+        .get(..4)
+        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
+        .ok_or("blob shorter than its size prefix")?;
+    if size > MAX_BLOB {
+        return Err(format!("blob claims {size} bytes"));
+    }
+    lz4_flex::decompress_size_prepended(blob).map_err(|e| e.to_string())
+}
+
+/// Reads a decompressed segment: times and record offsets up front, records on demand.
+pub(crate) struct SegmentView {
+    bytes: Vec<u8>,
+    names: Vec<(usize, usize)>,
+    pub(crate) ts: Vec<i64>,
+    /// Start of each record in `bytes`, plus the end of the last.
+    offs: Vec<usize>,
+}
+
+struct Cursor<'a> {
+    b: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Cursor<'a> {
+    fn byte(&mut self) -> Result<u8, String> {
+        let v = *self.b.get(self.pos).ok_or("segment ends early")?;
+        self.pos += 1;
+        Ok(v)
+    }
+    fn varint(&mut self) -> Result<u64, String> {
+        let mut v = 0u64;
+        for shift in (0..64).step_by(7) {
+            let b = self.byte()?;
+            v |= u64::from(b & 0x7f) << shift;
+            if b < 0x80 {
+                return Ok(v);
+            }
+        }
+        Err("varint too long".into())
+    }
+    fn len(&mut self) -> Result<usize, String> {
+        let n = self.varint()?;
+        usize::try_from(n)
+            .ok()
+            .filter(|n| *n <= self.b.len() - self.pos.min(self.b.len()))
+            .ok_or_else(|| format!("length {n} past the end of the segment"))
+    }
+    fn span(&mut self) -> Result<(usize, usize), String> {
+        let n = self.len()?;
+        let s = (self.pos, self.pos + n);
+        self.pos += n;
+        Ok(s)
+    }
+    fn str(&mut self) -> Result<&'a str, String> {
+        let (a, b) = self.span()?;
+        std::str::from_utf8(&self.b[a..b]).map_err(|e| e.to_string())
+    }
+    fn string(&mut self) -> Result<String, String> {
+        self.str().map(str::to_string)
+    }
+    fn opt_string(&mut self) -> Result<Option<String>, String> {
+        let n = self.varint()?;
+        if n == 0 {
+            return Ok(None);
+        }
+        let n = usize::try_from(n - 1)
+            .ok()
+            .filter(|n| {
+                self.pos
+                    .checked_add(*n)
+                    .is_some_and(|end| end <= self.b.len())
+            })
+            .ok_or("string past the end of the segment")?;
+        let s = std::str::from_utf8(&self.b[self.pos..self.pos + n]).map_err(|e| e.to_string())?;
+        self.pos += n;
+        Ok(Some(s.to_string()))
+    }
+}
+
+impl SegmentView {
+    /// Decompress and index a segment blob.
+    pub(crate) fn open(blob: &[u8]) -> Result<SegmentView, String> {
+        let bytes = decompress(blob)?;
+        let mut c = Cursor { b: &bytes, pos: 0 };
+        let v = c.byte()?;
+        if v != VERSION {
+            return Err(format!("segment version {v}"));
+        }
+        let count = c.varint()? as usize;
+        if count > SEGMENT_EVENTS.max(1 << 16) {
+            return Err(format!("segment claims {count} events"));
+        }
+        let nnames = c.len()?;
+        let mut names = Vec::with_capacity(nnames);
+        for _ in 0..nnames {
+            let span = c.span()?;
+            std::str::from_utf8(&bytes[span.0..span.1]).map_err(|e| e.to_string())?;
+            names.push(span);
+        }
+        let mut ts = Vec::with_capacity(count);
+        let mut last = 0i64;
+        for _ in 0..count {
+            last = last.wrapping_add(unzigzag(c.varint()?));
+            ts.push(last);
+        }
+        let mut lens = Vec::with_capacity(count);
+        for _ in 0..count {
+            lens.push(c.varint()?);
+        }
+        let mut offs = Vec::with_capacity(count + 1);
+        let mut at = c.pos;
+        offs.push(at);
+        for l in lens {
+            at = usize::try_from(l)
+                .ok()
+                .and_then(|l| at.checked_add(l))
+                .filter(|end| *end <= bytes.len())
+                .ok_or("record past the end of the segment")?;
+            offs.push(at);
+        }
+        Ok(SegmentView {
+            bytes,
+            names,
+            ts,
+            offs,
+        })
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.ts.len()
+    }
+
+    /// Decode record `i` (`evidence_id` is stored once per segment, not per record).
+    pub(crate) fn event(&self, i: usize, evidence_id: i64) -> Result<Event, String> {
+        let (start, end) = (self.offs[i], self.offs[i + 1]);
+        let mut c = Cursor {
+            b: &self.bytes[..end],
+            pos: start,
+        };
+        let kind = c.byte()?;
+        let value = c.varint()?;
+        let location = match kind {
+            0 => Location::Record(value),
+            1 => Location::Line(value),
+            2 => Location::Offset(value),
+            k => return Err(format!("location kind {k}")),
+        };
+        let source = *SourceKind::ALL
+            .get(c.byte()? as usize)
+            .ok_or("unknown source")?;
+        let tz_policy = match c.byte()? {
+            0 => TzPolicy::SourceZone,
+            1 => TzPolicy::Assumed(c.string()?),
+            k => return Err(format!("zone policy {k}")),
+        };
+        let mask = c.byte()?;
+        let mut ints = [None; 7];
+        for (bit, slot) in ints.iter_mut().enumerate() {
+            if mask & (1 << bit) != 0 {
+                *slot = Some(c.varint()?);
+            }
+        }
+        let port = |v: Option<u64>| v.and_then(|v| u16::try_from(v).ok());
+        let time_original = c.string()?;
+        let timestamp_desc = c.string()?;
+        let message = c.string()?;
+        let mut s = || c.opt_string();
+        let (host, event_id, channel, provider) = (s()?, s()?, s()?, s()?);
+        let user = User {
+            name: s()?,
+            domain: s()?,
+            sid: s()?,
+        };
+        let (image, command_line, parent_image, hashes) = (s()?, s()?, s()?, s()?);
+        let (src_ip, dst_ip, protocol) = (s()?, s()?, s()?);
+        let (file_path, file_hashes, url, domain) = (s()?, s()?, s()?, s()?);
+        let nfields = c.len()?;
+        let mut fields = Fields::with_capacity(nfields);
+        for _ in 0..nfields {
+            let id = c.varint()? as usize;
+            let &(a, b) = self.names.get(id).ok_or("unknown field name id")?;
+            let name = std::str::from_utf8(&self.bytes[a..b]).map_err(|e| e.to_string())?;
+            fields.push(name, c.str()?);
+        }
+        if c.pos != end {
+            return Err("record longer than its fields".into());
+        }
+        let timestamp = Timestamp::from_micros(self.ts[i]).map_err(|e| e.to_string())?;
+        Ok(Event {
+            timestamp,
+            time_original,
+            tz_policy,
+            timestamp_desc,
+            host,
+            source,
+            event_id,
+            channel,
+            provider,
+            user,
+            process: Process {
+                image,
+                pid: ints[0],
+                command_line,
+                parent_image,
+                parent_pid: ints[1],
+                hashes,
+            },
+            network: Network {
+                src_ip,
+                src_port: port(ints[2]),
+                dst_ip,
+                dst_port: port(ints[3]),
+                protocol,
+                bytes_in: ints[4],
+                bytes_out: ints[5],
+            },
+            file: File {
+                path: file_path,
+                size: ints[6],
+                hashes: file_hashes,
+            },
+            url,
+            domain,
+            message,
+            fields,
+            provenance: Provenance {
+                evidence_id,
+                location,
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(i: u64) -> Event {
+        let mut e = Event::new(
+            Timestamp::from_micros(1_700_000_000_000_000 - (i as i64 % 3) * 1_000_000).unwrap(),
+            SourceKind::Squid,
+            Location::Offset(i * 100),
+        );
+        e.tz_policy = TzPolicy::Assumed("Europe/Berlin".into());
+        e.host = Some(format!("h{}", i % 2));
+        e.user.sid = Some("S-1-5-18".into());
+        e.process.pid = Some(u64::MAX);
+        e.network.dst_port = Some(443);
+        e.message = "é\nx".into();
+        e.fields.push("A", "1");
+        e.fields.push(if i % 2 == 0 { "B" } else { "C" }, "");
+        e.fields.push("A", "dup");
+        e
+    }
+
+    #[test]
+    fn events_round_trip() {
+        let mut b = SegmentBuilder::new();
+        let events: Vec<Event> = (0..50).map(sample).collect();
+        for e in &events {
+            b.push(e);
+        }
+        let seg = b.finish();
+        assert_eq!(seg.len(), 50);
+        assert!(b.is_empty());
+        let mut hosts = seg.hosts.clone();
+        hosts.sort();
+        assert_eq!(hosts, ["h0", "h1"]);
+        let v = SegmentView::open(&seg.data).unwrap();
+        for (i, e) in events.iter().enumerate() {
+            let mut back = v.event(i, 0).unwrap();
+            back.provenance.evidence_id = e.provenance.evidence_id;
+            assert_eq!(&back, e);
+        }
+    }
+
+    #[test]
+    fn corrupt_blobs_are_errors_not_panics() {
+        let mut b = SegmentBuilder::new();
+        for i in 0..10 {
+            b.push(&sample(i));
+        }
+        let seg = b.finish();
+        let raw = decompress(&seg.data).unwrap();
+        for cut in 0..raw.len() {
+            let blob = lz4_flex::compress_prepend_size(&raw[..cut]);
+            if let Ok(v) = SegmentView::open(&blob) {
+                for i in 0..v.len() {
+                    let _ = v.event(i, 0);
+                }
+            }
+        }
+        for flip in 0..raw.len() {
+            let mut r = raw.clone();
+            r[flip] ^= 0xa5;
+            if let Ok(v) = SegmentView::open(&lz4_flex::compress_prepend_size(&r)) {
+                for i in 0..v.len() {
+                    let _ = v.event(i, 0);
+                }
+            }
+        }
+        assert!(SegmentView::open(&[0xff, 0xff, 0xff, 0x7f, 0]).is_err());
+        assert!(SegmentView::open(&[1]).is_err());
+    }
+}
