@@ -22,7 +22,6 @@ mod segment;
 mod write;
 
 pub use query::{Filter, Query, StoredEvent, TimeRange};
-pub use search::search_text;
 pub use segment::{Segment, SegmentBuilder, SEGMENT_EVENTS};
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
 

@@ -11,22 +11,39 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The searchable text of an event, appended to `out` (lower-case, no newlines).
-pub fn search_text(ev: &firebreak_event::Event, out: &mut String) {
+/// (UTF-8 bytes: lower-casing ASCII text runs byte by byte.)
+pub(crate) fn search_text(ev: &firebreak_event::Event, out: &mut Vec<u8>) {
     push_lower(&ev.message, out);
     for (k, v) in ev.fields.iter() {
-        out.push(' ');
+        out.push(b' ');
         push_lower(k, out);
-        out.push('=');
+        out.push(b'=');
         push_lower(v, out);
     }
 }
 
-fn push_lower(s: &str, out: &mut String) {
+fn push_lower(s: &str, out: &mut Vec<u8>) {
+    let lower = |b: u8| match b {
+        b'\n' | b'\r' => b' ',
+        b => b.to_ascii_lowercase(),
+    };
+    if s.is_ascii() {
+        // In place over a copied slice: the compiler vectorises this loop.
+        let start = out.len();
+        out.extend_from_slice(s.as_bytes());
+        for b in &mut out[start..] {
+            *b = lower(*b);
+        }
+        return;
+    }
+    let mut buf = [0u8; 4];
     for c in s.chars() {
-        match c {
-            '\n' | '\r' => out.push(' '),
-            c if c.is_ascii() => out.push(c.to_ascii_lowercase()),
-            c => out.extend(c.to_lowercase()),
+        if c.is_ascii() {
+            out.push(lower(c as u8));
+        } else {
+            for l in c.to_lowercase() {
+                out.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+            }
         }
     }
 }
@@ -40,9 +57,9 @@ pub(crate) fn candidates(
     needle: &str,
     segments: &[i64],
 ) -> Result<Vec<i64>, QueryError> {
-    let mut lowered = String::new();
+    let mut lowered = Vec::new();
     push_lower(needle, &mut lowered);
-    let needle = lowered.as_bytes();
+    let needle = lowered.as_slice();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let mut ids = match db {
         Some(db) if segments.len() > 1 && threads > 1 => {
@@ -140,8 +157,11 @@ mod tests {
         );
         e.message = "Hello\nWORLD Ä".into();
         e.fields.push("Image", "C:\\Windows\\CMD.exe");
-        let mut s = String::new();
+        let mut s = Vec::new();
         search_text(&e, &mut s);
-        assert_eq!(s, "hello world ä image=c:\\windows\\cmd.exe");
+        assert_eq!(
+            String::from_utf8(s).unwrap(),
+            "hello world ä image=c:\\windows\\cmd.exe"
+        );
     }
 }

@@ -46,9 +46,9 @@ pub struct Segment {
     pub(crate) loc_max: u64,
     pub(crate) hosts: Vec<String>,
     pub(crate) event_ids: Vec<String>,
-    /// LZ4 (size prepended) of the encoded events.
+    /// The encoded events (compressed by the writer, see [`Segment::compress`]).
     pub(crate) data: Vec<u8>,
-    /// LZ4 (size prepended) of the events' search text, one line each.
+    /// The events' search text, one line each.
     pub(crate) search: Vec<u8>,
 }
 
@@ -59,6 +59,16 @@ impl Segment {
     }
     pub fn is_empty(&self) -> bool {
         self.count == 0
+    }
+
+    /// The blobs as stored: LZ4 with the size prepended, of the events and of the
+    /// search text. The writer does this, not the builder: with one large file the
+    /// thread that reads it is an ingest's critical path, while the writer has time.
+    pub(crate) fn compress(&self) -> (Vec<u8>, Vec<u8>) {
+        (
+            lz4_flex::compress_prepend_size(&self.data),
+            lz4_flex::compress_prepend_size(&self.search),
+        )
     }
 }
 
@@ -72,7 +82,7 @@ pub struct SegmentBuilder {
     ts: Vec<u8>,
     lens: Vec<u8>,
     records: Vec<u8>,
-    search: String,
+    search: Vec<u8>,
     count: usize,
     last_ts: i64,
     ts_min: i64,
@@ -131,7 +141,7 @@ impl SegmentBuilder {
         self.encode(ev);
         put_varint(&mut self.lens, (self.records.len() - start) as u64);
         if self.count > 0 {
-            self.search.push('\n');
+            self.search.push(b'\n');
         }
         crate::search::search_text(ev, &mut self.search);
         self.count += 1;
@@ -240,6 +250,7 @@ impl SegmentBuilder {
         raw.extend_from_slice(&self.ts);
         raw.extend_from_slice(&self.lens);
         raw.extend_from_slice(&self.records);
+        let search_len = self.search.len();
         let seg = Segment {
             count: self.count,
             ts_min: self.ts_min,
@@ -248,8 +259,8 @@ impl SegmentBuilder {
             loc_max: self.loc_max,
             hosts: self.hosts.drain().collect(),
             event_ids: self.event_ids.drain().collect(),
-            data: lz4_flex::compress_prepend_size(&raw),
-            search: lz4_flex::compress_prepend_size(self.search.as_bytes()),
+            data: raw,
+            search: std::mem::replace(&mut self.search, Vec::with_capacity(search_len)),
         };
         self.names.clear();
         self.name_list.clear();
@@ -569,7 +580,7 @@ mod tests {
         let mut hosts = seg.hosts.clone();
         hosts.sort();
         assert_eq!(hosts, ["h0", "h1"]);
-        let v = SegmentView::open(&seg.data).unwrap();
+        let v = SegmentView::open(&seg.compress().0).unwrap();
         for (i, e) in events.iter().enumerate() {
             let mut back = v.event(i, 0).unwrap();
             back.provenance.evidence_id = e.provenance.evidence_id;
@@ -584,7 +595,7 @@ mod tests {
             b.push(&sample(i));
         }
         let seg = b.finish();
-        let raw = decompress(&seg.data).unwrap();
+        let raw = seg.data.clone();
         for cut in 0..raw.len() {
             let blob = lz4_flex::compress_prepend_size(&raw[..cut]);
             if let Ok(v) = SegmentView::open(&blob) {

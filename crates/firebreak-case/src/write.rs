@@ -352,10 +352,11 @@ fn insert_segment(
         seg.loc_max as i64
     ])?;
     let id = conn.last_insert_rowid();
+    let (data, search) = seg.compress();
     conn.prepare_cached("INSERT INTO segment_data(segment_id, data) VALUES (?1,?2)")?
-        .execute(params![id, seg.data])?;
+        .execute(params![id, data])?;
     conn.prepare_cached("INSERT INTO search_blocks(segment_id, data) VALUES (?1,?2)")?
-        .execute(params![id, seg.search])?;
+        .execute(params![id, search])?;
     let mut st =
         conn.prepare_cached("INSERT INTO segment_hosts(host, segment_id) VALUES (?1,?2)")?;
     for h in &seg.hosts {

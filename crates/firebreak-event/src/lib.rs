@@ -329,7 +329,10 @@ impl Fields {
             if k == name {
                 taken = true;
             } else if let Some(n) = k
-                .strip_prefix(name)
+                .as_bytes()
+                .get(name.len())
+                .filter(|b| **b == b'_') // cheap test first: this runs for every pair
+                .and_then(|_| k.strip_prefix(name))
                 .and_then(|rest| rest.strip_prefix('_'))
                 .and_then(|n| n.parse::<u64>().ok())
             {
