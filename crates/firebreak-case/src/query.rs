@@ -1,6 +1,6 @@
 //! Reading the timeline back.
 
-use crate::segment::SegmentView;
+use crate::segment::{Record, SegmentView, S_EVENT_ID, S_HOST, S_USER_NAME};
 use crate::{Evidence, EvidenceState, ProblemRow, RejectedRow};
 use firebreak_event::{Event, Location, SourceKind};
 use rusqlite::types::Value;
@@ -138,87 +138,46 @@ impl Pred<'_> {
             || q.location.is_some()
     }
 
-    fn event_ok(&self, ev: &Event) -> bool {
+    /// `names`: the segment's id of each filter's field name ([`SegmentView::name_id`]).
+    fn record_ok(&self, r: &Record<'_>, names: &[Option<u32>]) -> Result<bool, String> {
         let q = self.q;
         if let Some(hosts) = &self.hosts {
-            if !ev.host.as_ref().is_some_and(|h| hosts.contains(h)) {
-                return false;
+            if !r.strs[S_HOST].is_some_and(|h| hosts.contains(h)) {
+                return Ok(false);
             }
         }
         if !q.users.is_empty()
-            && !ev
-                .user
-                .name
-                .as_deref()
+            && !r.strs[S_USER_NAME]
                 .is_some_and(|n| q.users.iter().any(|u| u.eq_ignore_ascii_case(n)))
         {
-            return false;
+            return Ok(false);
         }
-        if !q.sources.is_empty() && !q.sources.contains(&ev.source) {
-            return false;
+        if !q.sources.is_empty() && !q.sources.contains(&r.source) {
+            return Ok(false);
         }
         if !q.event_ids.is_empty()
-            && !ev
-                .event_id
-                .as_deref()
-                .is_some_and(|e| q.event_ids.iter().any(|w| w == e))
+            && !r.strs[S_EVENT_ID].is_some_and(|e| q.event_ids.iter().any(|w| w == e))
         {
-            return false;
+            return Ok(false);
         }
-        if let Some(loc) = q.location {
-            if ev.provenance.location != loc {
-                return false;
+        if q.location.is_some_and(|loc| r.location != loc) {
+            return Ok(false);
+        }
+        for (f, name) in q.filters.iter().zip(names) {
+            // A normalised name (set or not) never falls back to an original field.
+            let value = match r.normalised(&f.field) {
+                Ok(v) => v,
+                Err(()) => match name {
+                    Some(id) => r.field_by_id(*id)?.map(Cow::Borrowed),
+                    None => None,
+                },
+            };
+            if value.as_deref() != Some(f.value.as_str()) {
+                return Ok(false);
             }
         }
-        q.filters
-            .iter()
-            .all(|f| filter_value(ev, &f.field).is_some_and(|v| v == f.value.as_str()))
+        Ok(true)
     }
-}
-
-/// The value `--where FIELD=VALUE` compares: a normalised field by its documented
-/// name, else the original field of that name.
-fn filter_value<'e>(ev: &'e Event, field: &str) -> Option<Cow<'e, str>> {
-    let num = |v: Option<u64>| v.map(|v| Cow::Owned(v.to_string()));
-    match field {
-        "process.pid" => num(ev.process.pid),
-        "process.parent_pid" => num(ev.process.parent_pid),
-        "network.src_port" => num(ev.network.src_port.map(u64::from)),
-        "network.dst_port" => num(ev.network.dst_port.map(u64::from)),
-        _ => match ev.normalised(field) {
-            Some(v) => Some(Cow::Borrowed(v)),
-            None if is_normalised_name(field) => None,
-            None => ev.fields.get(field).map(Cow::Borrowed),
-        },
-    }
-}
-
-/// Normalised names: an unset one does not fall back to an original field.
-fn is_normalised_name(field: &str) -> bool {
-    matches!(
-        field,
-        "host"
-            | "source"
-            | "event_id"
-            | "channel"
-            | "provider"
-            | "user.name"
-            | "user.domain"
-            | "user.sid"
-            | "process.image"
-            | "process.command_line"
-            | "process.parent_image"
-            | "process.hashes"
-            | "network.src_ip"
-            | "network.dst_ip"
-            | "network.protocol"
-            | "file.path"
-            | "file.hashes"
-            | "url"
-            | "domain"
-            | "message"
-            | "timestamp_desc"
-    )
 }
 
 fn placeholders(params: &[Value], n: usize) -> String {
@@ -304,10 +263,6 @@ fn segment_blob(conn: &Connection, seg: i64) -> Result<Vec<u8>, QueryError> {
     }
 }
 
-fn open_segment(conn: &Connection, seg: i64) -> Result<SegmentView, QueryError> {
-    SegmentView::open(&segment_blob(conn, seg)?).map_err(corrupt(seg))
-}
-
 fn threads() -> usize {
     std::thread::available_parallelism().map_or(2, |n| n.get())
 }
@@ -360,10 +315,6 @@ fn round() -> usize {
     4 * threads()
 }
 
-/// A full pass over many segments with conditions on the records is cheaper
-/// collected on all cores and sorted than merged one segment at a time.
-const MERGE_MAX_SEGMENTS: usize = 64;
-
 /// Stream matching events to `each` in time order; it returns `false` to stop.
 pub(crate) fn run_each(
     conn: &Connection,
@@ -391,9 +342,6 @@ pub(crate) fn run_each(
         let hits = crate::search::candidates(conn, db, needle, &ids)?;
         return collect_sorted(conn, q, &pred, &segs, Some(&hits), each);
     }
-    if pred.needs_event() && segs.len() > MERGE_MAX_SEGMENTS {
-        return collect_sorted(conn, q, &pred, &segs, None, each);
-    }
     merge(conn, q, &pred, &segs, each)
 }
 
@@ -405,6 +353,12 @@ fn matches_in(
     only: Option<&[usize]>,
     out: &mut Vec<(i64, i64)>,
 ) -> Result<(), QueryError> {
+    let names: Vec<Option<u32>> = pred
+        .q
+        .filters
+        .iter()
+        .map(|f| view.name_id(&f.field))
+        .collect();
     let mut check = |i: usize| -> Result<(), QueryError> {
         let Some(&ts) = view.ts.get(i) else {
             return Ok(());
@@ -412,10 +366,11 @@ fn matches_in(
         if !pred.ts_ok(ts) {
             return Ok(());
         }
-        if pred.needs_event()
-            && !pred.event_ok(&view.event(i, m.evidence_id).map_err(corrupt(m.id))?)
-        {
-            return Ok(());
+        if pred.needs_event() {
+            let ok = view.record(i).and_then(|r| pred.record_ok(&r, &names));
+            if !ok.map_err(corrupt(m.id))? {
+                return Ok(());
+            }
         }
         out.push((ts, event_id(m.id, i)));
         Ok(())
@@ -484,8 +439,10 @@ fn collect_sorted(
     Ok(())
 }
 
-/// Time-ordered merge of the candidate segments, decoding a segment only once the
-/// merge reaches its first time: the first page of a narrow query reads few.
+/// Time-ordered merge of the candidate segments. A segment is decoded only once
+/// the merge reaches its first time, a round of segments at a time on all cores:
+/// the first page of a narrow query reads few, a sparse match over the whole case
+/// decodes in parallel.
 fn merge(
     conn: &Connection,
     q: &Query,
@@ -498,24 +455,28 @@ fn merge(
     let mut open: HashMap<usize, (SegmentView, i64, usize)> = HashMap::new();
     let from = q.range.from.unwrap_or(i64::MIN);
     let (mut next, mut skipped, mut emitted) = (0usize, 0u64, 0u64);
-    let mut found = Vec::new();
     loop {
-        while let Some(m) = segs.get(next) {
-            if let Some(Reverse((ts, _, _))) = heap.peek() {
-                if m.ts_min.max(from) > *ts {
-                    break;
+        let load = segs.get(next).is_some_and(|m| {
+            heap.peek()
+                .is_none_or(|Reverse((ts, _, _))| m.ts_min.max(from) <= *ts)
+        });
+        if load {
+            let end = (next + round()).min(segs.len());
+            let loaded = par_segments(conn, &segs[next..end], &|m, view| {
+                let mut found = Vec::new();
+                matches_in(pred, m, &view, None, &mut found)?;
+                Ok((view, found))
+            })?;
+            for (slot, (view, found)) in (next..end).zip(loaded) {
+                for &(ts, id) in &found {
+                    heap.push(Reverse((ts, id, slot)));
+                }
+                if !found.is_empty() {
+                    open.insert(slot, (view, segs[slot].evidence_id, found.len()));
                 }
             }
-            let view = open_segment(conn, m.id)?;
-            found.clear();
-            matches_in(pred, m, &view, None, &mut found)?;
-            for &(ts, id) in &found {
-                heap.push(Reverse((ts, id, next)));
-            }
-            if !found.is_empty() {
-                open.insert(next, (view, m.evidence_id, found.len()));
-            }
-            next += 1;
+            next = end;
+            continue;
         }
         let Some(Reverse((_, id, slot))) = heap.pop() else {
             break;

@@ -324,7 +324,7 @@ pub(crate) fn decompress(blob: &[u8]) -> Result<Vec<u8>, String> {
 /// Reads a decompressed segment: times and record offsets up front, records on demand.
 pub(crate) struct SegmentView {
     bytes: Vec<u8>,
-    names: Vec<(usize, usize)>,
+    names: Vec<String>,
     pub(crate) ts: Vec<i64>,
     /// Start of each record in `bytes`, plus the end of the last.
     offs: Vec<usize>,
@@ -369,10 +369,7 @@ impl<'a> Cursor<'a> {
         let (a, b) = self.span()?;
         std::str::from_utf8(&self.b[a..b]).map_err(|e| e.to_string())
     }
-    fn string(&mut self) -> Result<String, String> {
-        self.str().map(str::to_string)
-    }
-    fn opt_string(&mut self) -> Result<Option<String>, String> {
+    fn opt_str(&mut self) -> Result<Option<&'a str>, String> {
         let n = self.varint()?;
         if n == 0 {
             return Ok(None);
@@ -387,7 +384,7 @@ impl<'a> Cursor<'a> {
             .ok_or("string past the end of the segment")?;
         let s = std::str::from_utf8(&self.b[self.pos..self.pos + n]).map_err(|e| e.to_string())?;
         self.pos += n;
-        Ok(Some(s.to_string()))
+        Ok(Some(s))
     }
 }
 
@@ -407,9 +404,7 @@ impl SegmentView {
         let nnames = c.len()?;
         let mut names = Vec::with_capacity(nnames);
         for _ in 0..nnames {
-            let span = c.span()?;
-            std::str::from_utf8(&bytes[span.0..span.1]).map_err(|e| e.to_string())?;
-            names.push(span);
+            names.push(c.str()?.to_string());
         }
         let mut ts = Vec::with_capacity(count);
         let mut last = 0i64;
@@ -444,8 +439,19 @@ impl SegmentView {
         self.ts.len()
     }
 
+    /// The id of an original field name in this segment (`None`: no record has it).
+    pub(crate) fn name_id(&self, name: &str) -> Option<u32> {
+        self.names.iter().position(|n| n == name).map(|i| i as u32)
+    }
+
     /// Decode record `i` (`evidence_id` is stored once per segment, not per record).
     pub(crate) fn event(&self, i: usize, evidence_id: i64) -> Result<Event, String> {
+        self.record(i)?.to_event(evidence_id)
+    }
+
+    /// Record `i` as borrowed text: what a query's conditions read, without
+    /// allocating.
+    pub(crate) fn record(&self, i: usize) -> Result<Record<'_>, String> {
         let (start, end) = (self.offs[i], self.offs[i + 1]);
         let mut c = Cursor {
             b: &self.bytes[..end],
@@ -462,9 +468,9 @@ impl SegmentView {
         let source = *SourceKind::ALL
             .get(c.byte()? as usize)
             .ok_or("unknown source")?;
-        let tz_policy = match c.byte()? {
-            0 => TzPolicy::SourceZone,
-            1 => TzPolicy::Assumed(c.string()?),
+        let zone = match c.byte()? {
+            0 => None,
+            1 => Some(c.str()?),
             k => return Err(format!("zone policy {k}")),
         };
         let mask = c.byte()?;
@@ -474,72 +480,186 @@ impl SegmentView {
                 *slot = Some(c.varint()?);
             }
         }
-        let port = |v: Option<u64>| v.and_then(|v| u16::try_from(v).ok());
-        let time_original = c.string()?;
-        let timestamp_desc = c.string()?;
-        let message = c.string()?;
-        let mut s = || c.opt_string();
-        let (host, event_id, channel, provider) = (s()?, s()?, s()?, s()?);
-        let user = User {
-            name: s()?,
-            domain: s()?,
-            sid: s()?,
-        };
-        let (image, command_line, parent_image, hashes) = (s()?, s()?, s()?, s()?);
-        let (src_ip, dst_ip, protocol) = (s()?, s()?, s()?);
-        let (file_path, file_hashes, url, domain) = (s()?, s()?, s()?, s()?);
+        let time_original = c.str()?;
+        let timestamp_desc = c.str()?;
+        let message = c.str()?;
+        let mut strs = [None; STRS];
+        for slot in strs.iter_mut() {
+            *slot = c.opt_str()?;
+        }
         let nfields = c.len()?;
-        let mut fields = Fields::with_capacity(nfields);
-        for _ in 0..nfields {
+        Ok(Record {
+            view: self,
+            ts: self.ts[i],
+            location,
+            source,
+            zone,
+            ints,
+            time_original,
+            timestamp_desc,
+            message,
+            strs,
+            nfields,
+            fields_at: c.pos,
+            end,
+        })
+    }
+}
+
+/// Number of optional normalised strings, in this order in a record.
+const STRS: usize = 18;
+pub(crate) const S_HOST: usize = 0;
+pub(crate) const S_EVENT_ID: usize = 1;
+pub(crate) const S_USER_NAME: usize = 4;
+
+/// Normalised names of the optional strings, by position.
+const STR_NAMES: [&str; STRS] = [
+    "host",
+    "event_id",
+    "channel",
+    "provider",
+    "user.name",
+    "user.domain",
+    "user.sid",
+    "process.image",
+    "process.command_line",
+    "process.parent_image",
+    "process.hashes",
+    "network.src_ip",
+    "network.dst_ip",
+    "network.protocol",
+    "file.path",
+    "file.hashes",
+    "url",
+    "domain",
+];
+
+/// One record of a segment, borrowed.
+pub(crate) struct Record<'a> {
+    view: &'a SegmentView,
+    pub(crate) ts: i64,
+    pub(crate) location: Location,
+    pub(crate) source: SourceKind,
+    zone: Option<&'a str>,
+    ints: [Option<u64>; 7],
+    time_original: &'a str,
+    timestamp_desc: &'a str,
+    message: &'a str,
+    pub(crate) strs: [Option<&'a str>; STRS],
+    nfields: usize,
+    fields_at: usize,
+    end: usize,
+}
+
+impl<'a> Record<'a> {
+    /// The original fields, in order.
+    fn fields(&self) -> impl Iterator<Item = Result<(&'a str, &'a str), String>> + '_ {
+        let view = self.view;
+        let mut c = Cursor {
+            b: &view.bytes[..self.end],
+            pos: self.fields_at,
+        };
+        (0..self.nfields).map(move |_| {
             let id = c.varint()? as usize;
-            let &(a, b) = self.names.get(id).ok_or("unknown field name id")?;
-            let name = std::str::from_utf8(&self.bytes[a..b]).map_err(|e| e.to_string())?;
-            fields.push(name, c.str()?);
+            let name = view.names.get(id).ok_or("unknown field name id")?;
+            Ok((name.as_str(), c.str()?))
+        })
+    }
+
+    /// The original field with this name id ([`SegmentView::name_id`]): ids are
+    /// compared, only the value found is checked as text.
+    pub(crate) fn field_by_id(&self, want: u32) -> Result<Option<&'a str>, String> {
+        let mut c = Cursor {
+            b: &self.view.bytes[..self.end],
+            pos: self.fields_at,
+        };
+        for _ in 0..self.nfields {
+            let id = c.varint()?;
+            if id == u64::from(want) {
+                return c.str().map(Some);
+            }
+            c.span()?;
         }
-        if c.pos != end {
-            return Err("record longer than its fields".into());
+        Ok(None)
+    }
+
+    /// A normalised field by its documented name, as text (`None`: not set; `Err`:
+    /// not a normalised name).
+    pub(crate) fn normalised(&self, name: &str) -> Result<Option<std::borrow::Cow<'a, str>>, ()> {
+        use std::borrow::Cow;
+        let num = |i: usize| Ok(self.ints[i].map(|v| Cow::Owned(v.to_string())));
+        match name {
+            "process.pid" => num(0),
+            "process.parent_pid" => num(1),
+            "network.src_port" => num(2),
+            "network.dst_port" => num(3),
+            "message" => Ok(Some(Cow::Borrowed(self.message))),
+            "timestamp_desc" => Ok(Some(Cow::Borrowed(self.timestamp_desc))),
+            "source" => Ok(Some(Cow::Borrowed(self.source.as_str()))),
+            _ => match STR_NAMES.iter().position(|n| *n == name) {
+                Some(i) => Ok(self.strs[i].map(Cow::Borrowed)),
+                None => Err(()),
+            },
         }
-        let timestamp = Timestamp::from_micros(self.ts[i]).map_err(|e| e.to_string())?;
+    }
+
+    pub(crate) fn to_event(&self, evidence_id: i64) -> Result<Event, String> {
+        let mut fields = Fields::with_capacity(self.nfields);
+        for f in self.fields() {
+            let (k, v) = f?;
+            fields.push(k, v);
+        }
+        let timestamp = Timestamp::from_micros(self.ts).map_err(|e| e.to_string())?;
+        let s = |i: usize| self.strs[i].map(str::to_string);
+        let port = |v: Option<u64>| v.and_then(|v| u16::try_from(v).ok());
+        let ints = &self.ints;
         Ok(Event {
             timestamp,
-            time_original,
-            tz_policy,
-            timestamp_desc,
-            host,
-            source,
-            event_id,
-            channel,
-            provider,
-            user,
+            time_original: self.time_original.to_string(),
+            tz_policy: match self.zone {
+                None => TzPolicy::SourceZone,
+                Some(z) => TzPolicy::Assumed(z.to_string()),
+            },
+            timestamp_desc: self.timestamp_desc.to_string(),
+            host: s(0),
+            source: self.source,
+            event_id: s(1),
+            channel: s(2),
+            provider: s(3),
+            user: User {
+                name: s(4),
+                domain: s(5),
+                sid: s(6),
+            },
             process: Process {
-                image,
+                image: s(7),
                 pid: ints[0],
-                command_line,
-                parent_image,
+                command_line: s(8),
+                parent_image: s(9),
                 parent_pid: ints[1],
-                hashes,
+                hashes: s(10),
             },
             network: Network {
-                src_ip,
+                src_ip: s(11),
                 src_port: port(ints[2]),
-                dst_ip,
+                dst_ip: s(12),
                 dst_port: port(ints[3]),
-                protocol,
+                protocol: s(13),
                 bytes_in: ints[4],
                 bytes_out: ints[5],
             },
             file: File {
-                path: file_path,
+                path: s(14),
                 size: ints[6],
-                hashes: file_hashes,
+                hashes: s(15),
             },
-            url,
-            domain,
-            message,
+            url: s(16),
+            domain: s(17),
+            message: self.message.to_string(),
             fields,
             provenance: Provenance {
                 evidence_id,
-                location,
+                location: self.location,
             },
         })
     }
