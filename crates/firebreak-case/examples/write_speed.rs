@@ -89,6 +89,17 @@ fn main() {
     }
     let append = t.elapsed().as_secs_f64();
 
+    // Reading back: every event decoded in storage order (what hunting does).
+    let t = std::time::Instant::now();
+    let mut seen = 0u64;
+    case.scan_each(&[], &mut |_| {
+        seen += 1;
+        true
+    })
+    .expect("scan");
+    let scan = t.elapsed().as_secs_f64();
+    assert_eq!(seen as usize, 2 * sink.events.len());
+
     // The ceiling of a row store: the same events appended as JSON lines to one file.
     let t = std::time::Instant::now();
     let file = std::fs::File::create(dir.join("append-baseline.jsonl")).expect("baseline file");
@@ -104,7 +115,7 @@ fn main() {
     println!(
         "{} events, {} segments: parse {:.0}/s; case store on one thread {:.0}/s \
          = encode {:.0}/s + append {:.0}/s; append-only JSON lines {:.0}/s \
-         (ratio store/JSON {:.2}); case {:.0} MiB for two copies",
+         (ratio store/JSON {:.2}); scan back {:.0}/s; case {:.0} MiB for two copies",
         sink.events.len(),
         segments.len(),
         n / parse,
@@ -113,6 +124,7 @@ fn main() {
         n / append,
         n / json,
         json / whole,
+        seen as f64 / scan,
         db as f64 / 1048576.0
     );
 }

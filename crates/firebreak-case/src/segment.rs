@@ -682,7 +682,8 @@ mod tests {
         e.network.dst_port = Some(443);
         e.message = "é\nx".into();
         e.fields.push("A", "1");
-        e.fields.push(if i % 2 == 0 { "B" } else { "C" }, "");
+        e.fields
+            .push(if i.is_multiple_of(2) { "B" } else { "C" }, "");
         e.fields.push("A", "dup");
         e
     }
