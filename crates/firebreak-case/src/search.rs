@@ -102,6 +102,7 @@ fn scan_blocks(conn: &Connection, needle: &[u8], segments: &[i64]) -> Result<Vec
     let mut st = conn.prepare_cached("SELECT data FROM search_blocks WHERE segment_id = ?1")?;
     let finder = memchr::memmem::Finder::new(needle);
     let mut out = Vec::new();
+    let mut text = Vec::new();
     for &seg in segments {
         let mut rows = st.query([seg])?;
         let Some(row) = rows.next()? else {
@@ -111,7 +112,7 @@ fn scan_blocks(conn: &Connection, needle: &[u8], segments: &[i64]) -> Result<Vec
             .get_ref(0)?
             .as_blob()
             .map_err(|e| QueryError::Corrupt(format!("search block of segment {seg}: {e}")))?;
-        let text = crate::segment::decompress(data)
+        crate::segment::decompress_into(data, &mut text)
             .map_err(|e| QueryError::Corrupt(format!("search block of segment {seg}: {e}")))?;
         matching_lines(&text, &finder, |line| {
             if line < crate::SEGMENT_EVENTS as i64 {

@@ -311,6 +311,14 @@ fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
 
 /// Decompress an LZ4 blob written with its size prepended, refusing absurd sizes.
 pub(crate) fn decompress(blob: &[u8]) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    decompress_into(blob, &mut out)?;
+    Ok(out)
+}
+
+/// [`decompress`] into a buffer kept across blobs (a scan reuses its memory
+/// instead of allocating and zeroing a fresh one per blob).
+pub(crate) fn decompress_into(blob: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     let size = blob
         .get(..4)
         .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
@@ -318,7 +326,12 @@ pub(crate) fn decompress(blob: &[u8]) -> Result<Vec<u8>, String> {
     if size > MAX_BLOB {
         return Err(format!("blob claims {size} bytes"));
     }
-    lz4_flex::decompress_size_prepended(blob).map_err(|e| e.to_string())
+    out.resize(size, 0);
+    let n = lz4_flex::block::decompress_into(&blob[4..], out).map_err(|e| e.to_string())?;
+    if n != size {
+        return Err(format!("blob holds {n} bytes, its prefix says {size}"));
+    }
+    Ok(())
 }
 
 /// Reads a decompressed segment: times and record offsets up front, records on demand.
