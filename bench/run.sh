@@ -91,9 +91,9 @@ bench_case() {
         rm -rf "$sim"
         "$FB" simulate "$sim" --seed 7 --scale "$scale" >&2
     fi
-    local lines; lines=$(find "$sim" -type f ! -name truth.json -exec cat {} + | wc -l)
+    local lines; lines=$(find -L "$sim" -type f ! -name truth.json -exec cat {} + | wc -l)
     local t0 t1 t2 t3
-    t0=$(now); find "$sim" -type f -exec cat {} + | wc -l >/dev/null; t1=$(now)
+    t0=$(now); find -L "$sim" -type f -exec cat {} + | wc -l >/dev/null; t1=$(now)
     rm -rf "$BENCH_DIR/sim.case"
     t2=$(now)
     /usr/bin/time -v -o "$BENCH_DIR/sim.time" "$FB" ingest -q --case "$BENCH_DIR/sim.case" "$sim" \
