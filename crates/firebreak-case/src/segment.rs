@@ -4,7 +4,7 @@
 //! A segment (decompressed) is
 //!
 //! ```text
-//! u8 version (1)
+//! u8 version (2)
 //! varint count
 //! varint names, then each field name: varint length + UTF-8    (per-segment dictionary)
 //! count × zigzag varint: timestamp µs, delta to the previous    (time column)
@@ -14,7 +14,9 @@
 //!
 //! and a record is the normalised event in a fixed order (location, zone policy,
 //! source, optional numbers behind a presence mask, strings as varint length + 1
-//! with 0 for "none"), then the original fields as (name id, value) pairs. The time
+//! with 0 for "none"), then the original fields as (name id, value) pairs, where a
+//! value equal to one of the record's normalised strings is stored as a reference
+//! to it (varint `slot << 1 | 1`; literals are `length << 1`). The time
 //! column lets a window query skip records without decoding them; the record
 //! lengths let it decode only the records it returns.
 //!
@@ -34,7 +36,8 @@ const SEGMENT_BYTES: usize = 4 << 20;
 /// Largest decompressed blob accepted back (a corrupt size prefix must not allocate
 /// gigabytes).
 const MAX_BLOB: usize = 256 << 20;
-const VERSION: u8 = 1;
+/// 2: original field values may refer to a normalised field of the same record.
+const VERSION: u8 = 2;
 
 /// A finished segment, ready for [`crate::Writer::segment`].
 #[derive(Debug, Clone)]
@@ -187,27 +190,28 @@ impl SegmentBuilder {
         put_str(out, &ev.time_original);
         put_str(out, &ev.timestamp_desc);
         put_str(out, &ev.message);
-        for s in [
-            &ev.host,
-            &ev.event_id,
-            &ev.channel,
-            &ev.provider,
-            &ev.user.name,
-            &ev.user.domain,
-            &ev.user.sid,
-            &p.image,
-            &p.command_line,
-            &p.parent_image,
-            &p.hashes,
-            &n.src_ip,
-            &n.dst_ip,
-            &n.protocol,
-            &ev.file.path,
-            &ev.file.hashes,
-            &ev.url,
-            &ev.domain,
-        ] {
-            put_opt_str(out, s.as_deref());
+        let strs: [Option<&str>; STRS] = [
+            ev.host.as_deref(),
+            ev.event_id.as_deref(),
+            ev.channel.as_deref(),
+            ev.provider.as_deref(),
+            ev.user.name.as_deref(),
+            ev.user.domain.as_deref(),
+            ev.user.sid.as_deref(),
+            p.image.as_deref(),
+            p.command_line.as_deref(),
+            p.parent_image.as_deref(),
+            p.hashes.as_deref(),
+            n.src_ip.as_deref(),
+            n.dst_ip.as_deref(),
+            n.protocol.as_deref(),
+            ev.file.path.as_deref(),
+            ev.file.hashes.as_deref(),
+            ev.url.as_deref(),
+            ev.domain.as_deref(),
+        ];
+        for s in strs {
+            put_opt_str(out, s);
         }
         put_varint(out, ev.fields.len() as u64);
         for (pos, (k, v)) in ev.fields.iter().enumerate() {
@@ -232,7 +236,23 @@ impl SegmentBuilder {
                 }
             };
             put_varint(out, u64::from(id));
-            put_str(out, v);
+            // Readers copy original values into normalised fields (url, domain,
+            // addresses, users): such a value is stored once, the field refers to it.
+            // (Short values are not worth the comparisons.)
+            let same = (v.len() >= 8)
+                .then(|| {
+                    strs.iter()
+                        .position(|s| s.is_some_and(|s| s.len() == v.len() && s == v))
+                        .or_else(|| (ev.message == v).then_some(S_MESSAGE))
+                })
+                .flatten();
+            match same {
+                Some(slot) => put_varint(out, ((slot as u64) << 1) | 1),
+                None => {
+                    put_varint(out, (v.len() as u64) << 1);
+                    out.extend_from_slice(v.as_bytes());
+                }
+            }
         }
     }
 
@@ -524,6 +544,8 @@ const STRS: usize = 18;
 pub(crate) const S_HOST: usize = 0;
 pub(crate) const S_EVENT_ID: usize = 1;
 pub(crate) const S_USER_NAME: usize = 4;
+/// Reference slot of the message (after the optional strings).
+const S_MESSAGE: usize = STRS;
 
 /// Normalised names of the optional strings, by position.
 const STR_NAMES: [&str; STRS] = [
@@ -575,8 +597,32 @@ impl<'a> Record<'a> {
         (0..self.nfields).map(move |_| {
             let id = c.varint()? as usize;
             let name = view.names.get(id).ok_or("unknown field name id")?;
-            Ok((name.as_str(), c.str()?))
+            Ok((name.as_str(), self.value(&mut c)?))
         })
+    }
+
+    /// An original field's value: a literal or a reference to a normalised string.
+    fn value(&self, c: &mut Cursor<'a>) -> Result<&'a str, String> {
+        let tag = c.varint()?;
+        if tag & 1 == 1 {
+            let slot = (tag >> 1) as usize;
+            return match slot {
+                S_MESSAGE => Ok(self.message),
+                _ => self
+                    .strs
+                    .get(slot)
+                    .copied()
+                    .flatten()
+                    .ok_or_else(|| format!("field refers to empty slot {slot}")),
+            };
+        }
+        let n = usize::try_from(tag >> 1)
+            .ok()
+            .filter(|n| c.pos.checked_add(*n).is_some_and(|end| end <= c.b.len()))
+            .ok_or("field value past the end of the record")?;
+        let s = std::str::from_utf8(&c.b[c.pos..c.pos + n]).map_err(|e| e.to_string())?;
+        c.pos += n;
+        Ok(s)
     }
 
     /// The original field with this name id ([`SegmentView::name_id`]): ids are
@@ -589,9 +635,16 @@ impl<'a> Record<'a> {
         for _ in 0..self.nfields {
             let id = c.varint()?;
             if id == u64::from(want) {
-                return c.str().map(Some);
+                return self.value(&mut c).map(Some);
             }
-            c.span()?;
+            let tag = c.varint()?;
+            if tag & 1 == 0 {
+                let n = usize::try_from(tag >> 1)
+                    .ok()
+                    .filter(|n| c.pos.checked_add(*n).is_some_and(|end| end <= c.b.len()))
+                    .ok_or("field value past the end of the record")?;
+                c.pos += n;
+            }
         }
         Ok(None)
     }
@@ -698,6 +751,11 @@ mod tests {
         e.fields
             .push(if i.is_multiple_of(2) { "B" } else { "C" }, "");
         e.fields.push("A", "dup");
+        // values stored as references to normalised fields of the same record
+        e.fields.push("Computer", format!("h{}", i % 2));
+        e.fields.push("Sid", "S-1-5-18");
+        e.fields.push("Msg", "é\nx");
+        e.fields.push("Empty", "");
         e
     }
 
@@ -719,7 +777,18 @@ mod tests {
             let mut back = v.event(i, 0).unwrap();
             back.provenance.evidence_id = e.provenance.evidence_id;
             assert_eq!(&back, e);
+            let r = v.record(i).unwrap();
+            for name in ["Computer", "Msg", "Empty", "A_2"] {
+                let id = v.name_id(name).unwrap();
+                assert_eq!(r.field_by_id(id).unwrap(), e.fields.get(name), "{name}");
+            }
         }
+        let raw = String::from_utf8_lossy(&seg.data);
+        assert_eq!(
+            raw.matches("S-1-5-18").count(),
+            50,
+            "the copy is a reference"
+        );
     }
 
     #[test]
