@@ -11,38 +11,52 @@ use rusqlite::Connection;
 use std::path::Path;
 
 /// The searchable text of an event, appended to `out` (lower-case, no newlines).
-/// (UTF-8 bytes: lower-casing ASCII text runs byte by byte.)
+/// (UTF-8 bytes. Lower-casing maps each character on its own and the separators
+/// are ASCII, so the line is assembled first and lower-cased in one pass.)
 pub(crate) fn search_text(ev: &firebreak_event::Event, out: &mut Vec<u8>) {
-    push_lower(&ev.message, out);
+    let start = out.len();
+    out.extend_from_slice(ev.message.as_bytes());
     for (k, v) in ev.fields.iter() {
         out.push(b' ');
-        push_lower(k, out);
+        out.extend_from_slice(k.as_bytes());
         out.push(b'=');
-        push_lower(v, out);
+        out.extend_from_slice(v.as_bytes());
+    }
+    if out[start..].is_ascii() {
+        lower_ascii(&mut out[start..]);
+    } else {
+        let line = out.split_off(start);
+        // `line` was built from `str`s and ASCII separators: valid UTF-8.
+        push_lower(&String::from_utf8_lossy(&line), out);
+    }
+}
+
+fn lower_ascii(bytes: &mut [u8]) {
+    // A plain loop over bytes: the compiler vectorises it.
+    for b in bytes {
+        *b = match *b {
+            b'\n' | b'\r' => b' ',
+            b => b.to_ascii_lowercase(),
+        };
     }
 }
 
 fn push_lower(s: &str, out: &mut Vec<u8>) {
-    let lower = |b: u8| match b {
-        b'\n' | b'\r' => b' ',
-        b => b.to_ascii_lowercase(),
-    };
     if s.is_ascii() {
-        // In place over a copied slice: the compiler vectorises this loop.
         let start = out.len();
         out.extend_from_slice(s.as_bytes());
-        for b in &mut out[start..] {
-            *b = lower(*b);
-        }
+        lower_ascii(&mut out[start..]);
         return;
     }
     let mut buf = [0u8; 4];
     for c in s.chars() {
-        if c.is_ascii() {
-            out.push(lower(c as u8));
-        } else {
-            for l in c.to_lowercase() {
-                out.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+        match c {
+            '\n' | '\r' => out.push(b' '),
+            c if c.is_ascii() => out.push(c.to_ascii_lowercase() as u8),
+            c => {
+                for l in c.to_lowercase() {
+                    out.extend_from_slice(l.encode_utf8(&mut buf).as_bytes());
+                }
             }
         }
     }
