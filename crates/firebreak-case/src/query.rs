@@ -44,7 +44,8 @@ pub struct Query {
     pub offset: u64,
 }
 
-/// An event read back from the case, with its row id.
+/// An event read back from the case, with its id (`segment id << 16 | index`,
+/// stable for the case's life).
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
     pub id: i64,

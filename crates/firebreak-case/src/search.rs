@@ -3,8 +3,9 @@
 //! Every event's searchable text (message, then `name=value` for each original
 //! field, lower-cased, one line per event) is appended to its segment's block,
 //! made on the thread that encodes the segment and stored LZ4-compressed in
-//! `search_blocks` under the segment's id. A search decompresses blocks on all cores and finds the needle
-//! with `memmem`, which reads a fraction of what scanning the events table reads.
+//! `search_blocks` under the segment's id. A search decompresses blocks on all
+//! cores and finds the needle with `memmem`, which reads a fraction of what
+//! decoding the segments would.
 
 use crate::query::QueryError;
 use rusqlite::Connection;

@@ -1,6 +1,6 @@
-//! Writing to the case: evidence rows, events, rejected records, problems.
-//! Commits happen in batches; an evidence row becomes `complete` in the same
-//! transaction as its last event.
+//! Writing to the case: evidence rows, event segments, rejected records, problems.
+//! Commits happen in batches (of about 50k events); an evidence row becomes
+//! `complete` in the same transaction as its last segment.
 
 use crate::segment::{Segment, SegmentBuilder};
 use crate::{CaseError, EvidenceState};
@@ -110,6 +110,7 @@ impl<'c> Writer<'c> {
 
     /// Start an evidence file; its events follow.
     pub fn begin_evidence(&mut self, info: &EvidenceInfo, now: i64) -> Result<i64, CaseError> {
+        self.flush_builder()?; // events given one by one belong to the previous file
         self.ensure_tx()?;
         let added = insert_evidence(self.conn, info, "ingesting", now).map_err(|e| self.err(e))?;
         if added == 0 {
