@@ -3,6 +3,10 @@
 
 use firebreak_case::Case;
 
+// The allocator the firebreak binary uses: decoding allocates every string.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     let case = Case::open_read(std::path::Path::new(&args[1])).expect("case");

@@ -7,6 +7,10 @@ use firebreak_case::{Case, EvidenceInfo, EvidenceOutcome, SegmentBuilder};
 use firebreak_event::VecSink;
 use firebreak_readers::{read, sniff, ReadContext};
 
+// The allocator the firebreak binary uses: decoding allocates every string.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn info(path: &str, format: &str, tag: &str) -> EvidenceInfo {
     EvidenceInfo {
         sha256: format!("{tag}-{:x}", std::process::id()),
