@@ -509,7 +509,7 @@ fn merge(
 
 /// Every stored event in storage order (no time sort: the cheapest full pass),
 /// optionally only those of some evidence ids; `each` returns `false` to stop.
-/// Segments are decoded on all cores, a round at a time.
+/// Segments are decoded on all cores, a few ahead of the caller.
 pub(crate) fn scan_each(
     conn: &Connection,
     evidence: &[i64],
@@ -534,24 +534,90 @@ pub(crate) fn scan_each(
         })?;
         rows.collect::<rusqlite::Result<_>>()?
     };
-    for chunk in segs.chunks(round()) {
-        let decoded = par_segments(conn, chunk, &|m, view| {
-            (0..view.len())
-                .map(|i| {
-                    Ok(StoredEvent {
-                        id: event_id(m.id, i),
-                        event: view.event(i, m.evidence_id).map_err(corrupt(m.id))?,
-                    })
+    let decode = |m: &SegMeta, blob: &[u8], buf: &mut Vec<u8>| {
+        let view = SegmentView::open_in(blob, std::mem::take(buf)).map_err(corrupt(m.id))?;
+        let events = (0..view.len())
+            .map(|i| {
+                Ok(StoredEvent {
+                    id: event_id(m.id, i),
+                    event: view.event(i, m.evidence_id).map_err(corrupt(m.id))?,
                 })
-                .collect::<Result<Vec<_>, QueryError>>()
-        })?;
-        for e in decoded.into_iter().flatten() {
-            if !each(e) {
-                return Ok(());
+            })
+            .collect::<Result<Vec<_>, QueryError>>();
+        *buf = view.into_bytes();
+        events
+    };
+    let n = threads().min(segs.len());
+    if n <= 1 {
+        let mut buf = Vec::new();
+        for m in &segs {
+            for e in decode(m, &segment_blob(conn, m.id)?, &mut buf)? {
+                if !each(e) {
+                    return Ok(());
+                }
             }
         }
+        return Ok(());
     }
-    Ok(())
+    // Workers that live for the whole scan (each keeps its decompression buffer
+    // and its allocator pages); this thread reads blobs ahead and hands the
+    // decoded segments to `each` in storage order.
+    let ahead = 2 * n;
+    let (job_tx, job_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<u8>)>(ahead);
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let job_rx = std::sync::Mutex::new(job_rx);
+    let decode = &decode;
+    std::thread::scope(|s| {
+        for _ in 0..n {
+            let (job_rx, done_tx, segs) = (&job_rx, done_tx.clone(), &segs);
+            s.spawn(move || {
+                let mut buf = Vec::new();
+                loop {
+                    let job = job_rx.lock().map(|rx| rx.recv());
+                    let Ok(Ok((seq, blob))) = job else {
+                        break;
+                    };
+                    if done_tx
+                        .send((seq, decode(&segs[seq], &blob, &mut buf)))
+                        .is_err()
+                    {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(done_tx);
+        let result = (|| {
+            let (mut sent, mut emitted) = (0usize, 0usize);
+            let mut ready = std::collections::BTreeMap::new();
+            while emitted < segs.len() {
+                while sent < segs.len() && sent - emitted < ahead {
+                    let blob = segment_blob(conn, segs[sent].id)?;
+                    if job_tx.send((sent, blob)).is_err() {
+                        return Err(QueryError::Corrupt("decoding threads failed".into()));
+                    }
+                    sent += 1;
+                }
+                while !ready.contains_key(&emitted) {
+                    let Ok((seq, events)) = done_rx.recv() else {
+                        return Err(QueryError::Corrupt("decoding threads failed".into()));
+                    };
+                    ready.insert(seq, events);
+                }
+                if let Some(events) = ready.remove(&emitted) {
+                    for e in events? {
+                        if !each(e) {
+                            return Ok(());
+                        }
+                    }
+                }
+                emitted += 1;
+            }
+            Ok(())
+        })();
+        drop(job_tx); // workers finish what they hold and stop
+        result
+    })
 }
 
 /// The events with these ids, in the order of `ids` (missing ids are left out).

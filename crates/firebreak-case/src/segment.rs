@@ -329,15 +329,9 @@ fn put_opt_str(out: &mut Vec<u8>, s: Option<&str>) {
     }
 }
 
-/// Decompress an LZ4 blob written with its size prepended, refusing absurd sizes.
-pub(crate) fn decompress(blob: &[u8]) -> Result<Vec<u8>, String> {
-    let mut out = Vec::new();
-    decompress_into(blob, &mut out)?;
-    Ok(out)
-}
-
-/// [`decompress`] into a buffer kept across blobs (a scan reuses its memory
-/// instead of allocating and zeroing a fresh one per blob).
+/// Decompress an LZ4 blob written with its size prepended, refusing absurd sizes,
+/// into a buffer kept across blobs (a scan reuses its memory instead of
+/// allocating and zeroing a fresh one per blob).
 pub(crate) fn decompress_into(blob: &[u8], out: &mut Vec<u8>) -> Result<(), String> {
     let size = blob
         .get(..4)
@@ -424,7 +418,13 @@ impl<'a> Cursor<'a> {
 impl SegmentView {
     /// Decompress and index a segment blob.
     pub(crate) fn open(blob: &[u8]) -> Result<SegmentView, String> {
-        let bytes = decompress(blob)?;
+        SegmentView::open_in(blob, Vec::new())
+    }
+
+    /// [`SegmentView::open`] decompressing into `bytes` (a buffer a scan reuses,
+    /// see [`SegmentView::into_bytes`]).
+    pub(crate) fn open_in(blob: &[u8], mut bytes: Vec<u8>) -> Result<SegmentView, String> {
+        decompress_into(blob, &mut bytes)?;
         let mut c = Cursor { b: &bytes, pos: 0 };
         let v = c.byte()?;
         if v != VERSION {
@@ -470,6 +470,11 @@ impl SegmentView {
 
     pub(crate) fn len(&self) -> usize {
         self.ts.len()
+    }
+
+    /// The decompressed bytes' buffer, for the next [`SegmentView::open_in`].
+    pub(crate) fn into_bytes(self) -> Vec<u8> {
+        self.bytes
     }
 
     /// The id of an original field name in this segment (`None`: no record has it).
