@@ -296,6 +296,16 @@ fn files_span_several_segments_and_ids_survive_the_boundaries() {
     ids.dedup();
     assert_eq!(ids.len(), all.len(), "ids are unique");
 
+    // stopping part-way through a multi-segment scan stops it there
+    let mut first = Vec::new();
+    case.scan_each(&[], &mut |e| {
+        first.push(e.id);
+        first.len() < 5000
+    })
+    .unwrap();
+    assert_eq!(first.len(), 5000);
+    assert!(first.iter().zip(&all).all(|(a, b)| *a == b.id));
+
     // fetch by id around each boundary, in the order asked
     let s = firebreak_case::SEGMENT_EVENTS;
     let picks: Vec<usize> = vec![n as usize - 1, s, s - 1, 0, 2 * s, 2 * s - 1, 3 * s];
