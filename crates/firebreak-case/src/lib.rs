@@ -6,6 +6,7 @@
 //! * `events`: the timeline, one row per event, normalised columns plus the original
 //!   fields as a JSON object, with provenance (evidence id + location);
 //! * `rejected`: every record a reader could not read, with location and reason;
+//! * `hunts` and `detections`: what each hunt found, one row per (kind, rule, record);
 //! * `problems`: files that could not be read at all, archive members refused, ...
 //!
 //! Consistency: an evidence row is `ingesting` until its last event is committed in
@@ -14,12 +15,14 @@
 //! the job and nothing is counted twice.
 
 mod codec;
+mod detections;
 mod query;
 mod schema;
 mod search;
 mod write;
 
 pub use codec::encode_fields;
+pub use detections::{DetectionRow, HuntRecord};
 pub use query::{Filter, Query, StoredEvent, TimeRange};
 pub use search::search_text;
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
@@ -367,6 +370,22 @@ impl Case {
         each: &mut dyn FnMut(StoredEvent) -> bool,
     ) -> Result<(), CaseError> {
         query::scan_each(&self.conn, evidence, each).map_err(|e| self.query_err(e))
+    }
+
+    /// Store a hunt's detections in one transaction; those already in the case (same
+    /// kind, rule and dedupe key) are kept as they were and not counted as new.
+    pub fn record_hunt(
+        &mut self,
+        description: &str,
+        now: i64,
+        rows: &[DetectionRow],
+    ) -> Result<HuntRecord, CaseError> {
+        detections::store(&self.conn, description, now, rows).map_err(|e| self.db_err(e))
+    }
+
+    /// Every stored detection in time order, with the id of the hunt that first found it.
+    pub fn detections(&self) -> Result<Vec<(i64, DetectionRow)>, CaseError> {
+        detections::all(&self.conn).map_err(|e| self.db_err(e))
     }
 
     /// The events with these ids ([`StoredEvent::id`]), in the order asked.

@@ -2,7 +2,7 @@ use crate::CaseError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const VERSION: i64 = 3;
+pub(crate) const VERSION: i64 = 4;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS evidence (
@@ -88,6 +88,34 @@ CREATE TABLE IF NOT EXISTS search_blocks (
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hunts (
+    id INTEGER PRIMARY KEY,
+    started INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    detections INTEGER NOT NULL,
+    new_detections INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS detections (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    rule_key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    level TEXT NOT NULL,
+    status TEXT,
+    tags TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    host TEXT,
+    user_name TEXT,
+    event_ref INTEGER,
+    evidence_id INTEGER,
+    loc_kind TEXT,
+    loc_value INTEGER,
+    dedupe TEXT NOT NULL,
+    details TEXT NOT NULL,
+    first_hunt INTEGER NOT NULL,
+    UNIQUE (kind, rule_key, dedupe)
+);
+CREATE INDEX IF NOT EXISTS detections_ts ON detections(ts);
 CREATE TABLE IF NOT EXISTS problems (
     path TEXT NOT NULL,
     kind TEXT NOT NULL,

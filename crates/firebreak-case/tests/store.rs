@@ -230,3 +230,40 @@ fn scan_sees_every_event_once_and_ids_fetch_them_back() {
     .unwrap();
     assert_eq!(n, 0, "no evidence 12345, no events");
 }
+
+#[test]
+fn detections_are_stored_once_per_rule_and_record() {
+    use firebreak_case::DetectionRow;
+    let dir = tempfile::tempdir().unwrap();
+    let mut case = sample_case(dir.path());
+    let row = |rule: &str, line: u64| DetectionRow {
+        kind: "sigma".into(),
+        rule_key: rule.into(),
+        title: format!("rule {rule}"),
+        level: "high".into(),
+        status: Some("test".into()),
+        tags: vec!["attack.t1003".into()],
+        ts: 1_795_000_000_000_000 + line as i64,
+        host: Some("DC01".into()),
+        user: None,
+        event_ref: Some(line as i64),
+        evidence_id: Some(1),
+        location: Some(Location::Line(line)),
+        dedupe: format!("1:line:{line}"),
+        details: "{}".into(),
+    };
+    let first = case
+        .record_hunt("first", 1, &[row("a", 1), row("a", 2), row("a", 1)])
+        .unwrap();
+    assert_eq!((first.new, first.total), (2, 3), "the same record twice is one");
+    let second = case
+        .record_hunt("second", 2, &[row("a", 2), row("b", 2)])
+        .unwrap();
+    assert_eq!((second.new, second.total), (1, 2));
+    assert_ne!(first.hunt_id, second.hunt_id);
+    let stored = case.detections().unwrap();
+    assert_eq!(stored.len(), 3);
+    let b = stored.iter().find(|(_, d)| d.rule_key == "b").unwrap();
+    assert_eq!(b.0, second.hunt_id, "found first by the second hunt");
+    assert_eq!(b.1, row("b", 2), "read back as written");
+}
