@@ -255,7 +255,11 @@ fn detections_are_stored_once_per_rule_and_record() {
     let first = case
         .record_hunt("first", 1, &[row("a", 1), row("a", 2), row("a", 1)])
         .unwrap();
-    assert_eq!((first.new, first.total), (2, 3), "the same record twice is one");
+    assert_eq!(
+        (first.new, first.total),
+        (2, 3),
+        "the same record twice is one"
+    );
     let second = case
         .record_hunt("second", 2, &[row("a", 2), row("b", 2)])
         .unwrap();

@@ -27,6 +27,8 @@ pub enum Command {
     },
     /// Write a labelled evidence set of a simulated ransomware intrusion.
     Simulate(SimulateArgs),
+    /// Hunt with Sigma rules (the bundled pack by default) over a case or evidence paths.
+    Hunt(Box<HuntArgs>),
     /// Sigma rules: check which load.
     Rules {
         #[command(subcommand)]
@@ -137,6 +139,84 @@ pub struct TimelineArgs {
     pub offset: u64,
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HuntFormatArg {
+    Table,
+    Csv,
+    Jsonl,
+    Timesketch,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelArg {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+#[derive(Args, Debug)]
+pub struct HuntArgs {
+    /// Case folder: hunt its stored events and store the detections in it.
+    #[arg(long, value_name = "DIR")]
+    pub case: Option<PathBuf>,
+    /// Evidence paths to hunt directly, without a case (nothing is stored).
+    pub paths: Vec<PathBuf>,
+    /// Sigma rule files or folders (repeatable). Default: the bundled rule pack.
+    #[arg(long, short, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Also run the bundled rule pack when --rules is given.
+    #[arg(long)]
+    pub bundled: bool,
+    /// No Sigma rules at all (IOC and analytics only; with nothing else, it only
+    /// reads: the parse-only baseline of the hunt benchmark).
+    #[arg(long, conflicts_with_all = ["rules", "bundled"])]
+    pub no_sigma: bool,
+    /// Value for an `expand` placeholder: NAME=VALUE (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub placeholder: Vec<String>,
+    /// Report only rules of this level or higher.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_level: Option<LevelArg>,
+    /// Report only rules of these statuses (repeatable): stable, test, experimental, ...
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Report only rules carrying one of these tags (repeatable; attack.t1003 also selects attack.t1003.001).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Leave out rules carrying one of these tags (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub exclude_tag: Vec<String>,
+    /// IOC set (repeatable): plain list, CSV, STIX 2.1 bundle or MISP event JSON, by content.
+    #[arg(long, value_name = "FILE")]
+    pub ioc: Vec<PathBuf>,
+    /// Leaked-credential file (email:password, user:password, user:hash lines); logins by
+    /// its accounts are flagged. Secrets are kept only as SHA-256 digests, never printed.
+    #[arg(long, value_name = "FILE")]
+    pub leaks: Option<PathBuf>,
+    /// Thresholds and lists of the built-in analytics (YAML, the shape of the built-in
+    /// data/analytics.yaml of firebreak-analytics).
+    #[arg(long, value_name = "FILE")]
+    pub analytics_config: Option<PathBuf>,
+    /// Do not run the built-in analytics (remote access, chain, impact, exfiltration).
+    #[arg(long)]
+    pub no_analytics: bool,
+    /// Do not store the detections in the case.
+    #[arg(long)]
+    pub no_store: bool,
+    #[arg(long, value_enum, default_value_t = HuntFormatArg::Table)]
+    pub format: HuntFormatArg,
+    /// Display zone for the table.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// Matching threads for a case hunt (0 = all cores).
+    #[arg(long = "hunt-threads", default_value_t = 0)]
+    pub hunt_threads: usize,
     #[command(flatten)]
     pub read: ReadArgs,
 }
