@@ -41,7 +41,7 @@ pub(crate) fn correlate(
         ));
     }
     let (hits, errors) = c.finish();
-    let found = hits
+    let found = merge_bursts(hits)
         .iter()
         .filter(|h| h.reports)
         .filter(|h| {
@@ -54,6 +54,36 @@ pub(crate) fn correlate(
 }
 
 type Sources = [(Source, Option<String>, Option<String>)];
+
+/// Most refs a merged burst keeps.
+const MAX_REFS: usize = 100;
+
+/// One burst is one detection: hits of the same correlation and group whose windows
+/// touch (the next starts within the timespan of the previous one's end) are merged,
+/// keeping the first hit's start, the last one's end, the summed event count and the
+/// largest value. A 2,000-file encryption is one finding, not forty.
+fn merge_bursts(mut hits: Vec<CorrelationHit<'_>>) -> Vec<CorrelationHit<'_>> {
+    hits.sort_by(|a, b| (a.index, &a.group, a.first).cmp(&(b.index, &b.group, b.first)));
+    let mut out: Vec<CorrelationHit<'_>> = Vec::with_capacity(hits.len());
+    for h in hits {
+        if let Some(prev) = out.last_mut() {
+            let span = prev.correlation.timespan.saturating_mul(1_000_000) as i64;
+            let touches = prev.index == h.index
+                && prev.group == h.group
+                && h.first.micros() <= prev.last.micros().saturating_add(span);
+            if touches {
+                prev.last = prev.last.max(h.last);
+                prev.event_total += h.event_total;
+                prev.value = prev.value.max(h.value);
+                let room = MAX_REFS.saturating_sub(prev.events.len());
+                prev.events.extend(h.events.into_iter().take(room));
+                continue;
+            }
+        }
+        out.push(h);
+    }
+    out
+}
 
 fn detection(h: &CorrelationHit<'_>, sources: &Sources) -> Option<Detection> {
     let first = sources.get(usize::try_from(*h.events.first()?).ok()?)?;

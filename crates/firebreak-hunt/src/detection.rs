@@ -171,3 +171,32 @@ pub fn dedupe(mut found: Vec<Detection>) -> Vec<Detection> {
     found.retain(|d| seen.insert((d.kind, d.rule_key.clone(), d.dedupe_key())));
     found
 }
+
+fn evidence_ref(s: &Source) -> firebreak_analysis::EvidenceRef {
+    firebreak_analysis::EvidenceRef {
+        path: s.path.clone(),
+        location: s.location,
+        event_ref: s.event_ref,
+    }
+}
+
+impl Detection {
+    /// The detection as the investigation's analysis reads it.
+    pub fn to_signal(&self) -> firebreak_analysis::Signal {
+        firebreak_analysis::Signal {
+            kind: self.kind.as_str().to_string(),
+            rule_key: self.rule_key.clone(),
+            title: self.title.clone(),
+            level: self.level.clone(),
+            tags: self.tags.clone(),
+            attack: self.attack.clone(),
+            time: self.time,
+            host: self.host.clone(),
+            user: self.user.clone(),
+            summary: crate::render::summary(self),
+            key_fields: self.key_fields.clone(),
+            evidence: evidence_ref(&self.source),
+            related: self.related.iter().map(evidence_ref).collect(),
+        }
+    }
+}

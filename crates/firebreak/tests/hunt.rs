@@ -271,6 +271,17 @@ fn correlation_rules_report_bursts_not_their_inputs() {
         4625,
         serde_json::json!({"IpAddress": "10.0.0.5", "TargetUserName": "x"}),
     ));
+    // A long burst from another address, one failure a minute for 12 minutes: one
+    // detection, not one per window.
+    for i in 0..12u64 {
+        let t = format!("2026-11-24T03:{i:02}:00.000000Z");
+        lines.push(win_event(
+            100 + i,
+            &t,
+            4625,
+            serde_json::json!({"IpAddress": "203.0.113.7", "TargetUserName": "z"}),
+        ));
+    }
     // The same address much later: outside the 5-minute window of the burst.
     lines.push(win_event(
         7,
@@ -288,7 +299,13 @@ fn correlation_rules_report_bursts_not_their_inputs() {
         "--format",
         "jsonl",
     ]));
-    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found.len(), 2, "{found:?}");
+    let long = &found[1];
+    assert_eq!(long["key_fields"][0][1], "203.0.113.7");
+    assert!(
+        long["matched"].as_str().unwrap().contains("over 12 events"),
+        "{long}"
+    );
     let d = &found[0];
     assert_eq!(d["kind"], "correlation");
     assert_eq!(d["title"], "Many Failed Logons From One Address");
