@@ -133,3 +133,49 @@ fn row(r: &Row) -> rusqlite::Result<DetectionRow> {
         details: r.get(15)?,
     })
 }
+
+/// Events per host and source kind, with their first and last time.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Coverage {
+    /// `None`: events that name no host (e.g. bodyfile lines).
+    pub host: Option<String>,
+    pub source: String,
+    pub first: i64,
+    pub last: i64,
+    pub events: u64,
+}
+
+pub(crate) fn coverage(conn: &Connection) -> rusqlite::Result<Vec<Coverage>> {
+    let mut st = conn.prepare(
+        "SELECT host, source, min(ts), max(ts), count(*) FROM events
+         GROUP BY host, source ORDER BY host, source",
+    )?;
+    let rows = st.query_map([], |r| {
+        Ok(Coverage {
+            host: r.get(0)?,
+            source: r.get(1)?,
+            first: r.get(2)?,
+            last: r.get(3)?,
+            events: r.get::<_, i64>(4)? as u64,
+        })
+    })?;
+    rows.collect()
+}
+
+pub(crate) fn save_investigation(conn: &Connection, now: i64, json: &str) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO investigations (created, report) VALUES (?1, ?2)",
+        params![now, json],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub(crate) fn latest_investigation(conn: &Connection) -> rusqlite::Result<Option<(i64, String)>> {
+    let mut st =
+        conn.prepare("SELECT created, report FROM investigations ORDER BY id DESC LIMIT 1")?;
+    let mut rows = st.query([])?;
+    match rows.next()? {
+        Some(r) => Ok(Some((r.get(0)?, r.get(1)?))),
+        None => Ok(None),
+    }
+}

@@ -7,6 +7,7 @@
 //!   fields as a JSON object, with provenance (evidence id + location);
 //! * `rejected`: every record a reader could not read, with location and reason;
 //! * `hunts` and `detections`: what each hunt found, one row per (kind, rule, record);
+//! * `investigations`: each `investigate` run's conclusions (JSON), the latest last;
 //! * `problems`: files that could not be read at all, archive members refused, ...
 //!
 //! Consistency: an evidence row is `ingesting` until its last event is committed in
@@ -22,7 +23,7 @@ mod search;
 mod write;
 
 pub use codec::encode_fields;
-pub use detections::{DetectionRow, HuntRecord};
+pub use detections::{Coverage, DetectionRow, HuntRecord};
 pub use query::{Filter, Query, StoredEvent, TimeRange};
 pub use search::search_text;
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
@@ -386,6 +387,22 @@ impl Case {
     /// Every stored detection in time order, with the id of the hunt that first found it.
     pub fn detections(&self) -> Result<Vec<(i64, DetectionRow)>, CaseError> {
         detections::all(&self.conn).map_err(|e| self.db_err(e))
+    }
+
+    /// Events per host and source kind, with first and last time (one pass over the
+    /// events).
+    pub fn coverage(&self) -> Result<Vec<Coverage>, CaseError> {
+        detections::coverage(&self.conn).map_err(|e| self.db_err(e))
+    }
+
+    /// Keep an investigation's conclusions (JSON text); returns its id.
+    pub fn save_investigation(&mut self, now: i64, json: &str) -> Result<i64, CaseError> {
+        detections::save_investigation(&self.conn, now, json).map_err(|e| self.db_err(e))
+    }
+
+    /// The latest investigation: when it was made (µs) and its JSON.
+    pub fn latest_investigation(&self) -> Result<Option<(i64, String)>, CaseError> {
+        detections::latest_investigation(&self.conn).map_err(|e| self.db_err(e))
     }
 
     /// The events with these ids ([`StoredEvent::id`]), in the order asked.

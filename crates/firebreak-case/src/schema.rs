@@ -116,6 +116,11 @@ CREATE TABLE IF NOT EXISTS detections (
     UNIQUE (kind, rule_key, dedupe)
 );
 CREATE INDEX IF NOT EXISTS detections_ts ON detections(ts);
+CREATE TABLE IF NOT EXISTS investigations (
+    id INTEGER PRIMARY KEY,
+    created INTEGER NOT NULL,
+    report TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS problems (
     path TEXT NOT NULL,
     kind TEXT NOT NULL,

@@ -271,3 +271,26 @@ fn detections_are_stored_once_per_rule_and_record() {
     assert_eq!(b.0, second.hunt_id, "found first by the second hunt");
     assert_eq!(b.1, row("b", 2), "read back as written");
 }
+
+#[test]
+fn coverage_counts_events_per_host_and_source_and_investigations_keep_the_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut case = sample_case(dir.path());
+    let cov = case.coverage().unwrap();
+    assert_eq!(cov.len(), 2, "{cov:?}");
+    let total: u64 = cov.iter().map(|c| c.events).sum();
+    assert_eq!(total, case.event_count().unwrap());
+    let dc = cov
+        .iter()
+        .find(|c| c.host.as_deref() == Some("DC01"))
+        .unwrap();
+    assert_eq!((dc.source.as_str(), dc.events), ("syslog", 1500));
+    assert!(dc.first <= dc.last);
+    assert_eq!(case.latest_investigation().unwrap(), None);
+    case.save_investigation(1, "{\"a\":1}").unwrap();
+    case.save_investigation(2, "{\"a\":2}").unwrap();
+    assert_eq!(
+        case.latest_investigation().unwrap(),
+        Some((2, "{\"a\":2}".to_string()))
+    );
+}
