@@ -179,3 +179,14 @@ pub(crate) fn latest_investigation(conn: &Connection) -> rusqlite::Result<Option
         None => Ok(None),
     }
 }
+
+pub(crate) fn first_host(conn: &Connection, evidence_id: i64) -> rusqlite::Result<Option<String>> {
+    let mut st = conn.prepare_cached(
+        "SELECT host FROM events WHERE evidence_id = ?1 AND host IS NOT NULL LIMIT 1",
+    )?;
+    let mut rows = st.query([evidence_id])?;
+    match rows.next()? {
+        Some(r) => r.get(0),
+        None => Ok(None),
+    }
+}

@@ -395,6 +395,11 @@ impl Case {
         detections::coverage(&self.conn).map_err(|e| self.db_err(e))
     }
 
+    /// The host named by the first event of an evidence file that names one.
+    pub fn first_host(&self, evidence_id: i64) -> Result<Option<String>, CaseError> {
+        detections::first_host(&self.conn, evidence_id).map_err(|e| self.db_err(e))
+    }
+
     /// Keep an investigation's conclusions (JSON text); returns its id.
     pub fn save_investigation(&mut self, now: i64, json: &str) -> Result<i64, CaseError> {
         detections::save_investigation(&self.conn, now, json).map_err(|e| self.db_err(e))

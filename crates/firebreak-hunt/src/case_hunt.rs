@@ -27,8 +27,9 @@ pub fn hunt_case(
     opts: &HuntOptions,
 ) -> Result<HuntOutcome, HuntError> {
     let started = Instant::now();
-    let paths: HashMap<i64, String> = case
-        .evidence()?
+    let evidence = case.evidence()?;
+    let inferred = crate::infer::hostless_evidence(case, &evidence)?;
+    let paths: HashMap<i64, String> = evidence
         .into_iter()
         .map(|e| (e.id, e.info.display_path))
         .collect();
@@ -50,7 +51,7 @@ pub fn hunt_case(
         });
         drop(arx);
         let to_analytics = analytics.as_ref().map(|_| &atx);
-        let scanned = scan(case, &tx, to_analytics);
+        let scanned = scan(case, &inferred, &tx, to_analytics);
         drop((tx, atx));
         let results: Vec<_> = workers.into_iter().filter_map(|h| h.join().ok()).collect();
         let report = analytics.and_then(|h| h.join().ok());
@@ -133,6 +134,7 @@ fn source_of(e: &StoredEvent, paths: &HashMap<i64, String>) -> Source {
 /// Reads the case into batches for the workers (and the analytics).
 fn scan(
     case: &Case,
+    inferred: &HashMap<i64, String>,
     tx: &Sender<Batch>,
     analytics: Option<&Sender<Batch>>,
 ) -> Result<(), firebreak_case::CaseError> {
@@ -142,7 +144,10 @@ fn scan(
         let a_ok = analytics.is_none_or(|a| a.send(batch.clone()).is_ok());
         tx.send(batch).is_ok() && a_ok
     };
-    case.scan_each(&[], &mut |e| {
+    case.scan_each(&[], &mut |mut e| {
+        if e.event.host.is_none() {
+            e.event.host = inferred.get(&e.event.provenance.evidence_id).cloned();
+        }
         batch.push(e);
         batch.len() < BATCH || send(std::mem::replace(&mut batch, Vec::with_capacity(BATCH)))
     })?;

@@ -18,6 +18,7 @@ mod case_hunt;
 mod correlate;
 mod detection;
 mod engine;
+mod infer;
 mod path_hunt;
 pub mod render;
 mod select;
