@@ -8,7 +8,7 @@ use crate::{HuntOptions, HuntOutcome};
 use firebreak_analytics::Analytics;
 use firebreak_event::{Event, EventSink, Location, Rejected};
 use firebreak_ingest::{FileRef, FileSinks, IngestOptions, Progress};
-use firebreak_sigma::RuleSet;
+use firebreak_sigma::{RuleSet, Scratch};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Mutex;
@@ -22,6 +22,9 @@ struct Sinks<'m, 'a> {
     analytics: Option<Mutex<Analytics>>,
     /// File number → display path, for the analytics' refs.
     paths: Mutex<HashMap<u64, String>>,
+    /// Scratch spaces of finished files, for the next files (one per reader thread
+    /// in steady state).
+    scratch: Mutex<Vec<Scratch>>,
 }
 
 struct Sink<'s, 'm, 'a> {
@@ -99,9 +102,15 @@ impl<'s, 'm, 'a> FileSinks for &'s Sinks<'m, 'a> {
             let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
             paths.insert(file.index, path.clone());
         }
+        let scratch = self
+            .scratch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .pop()
+            .unwrap_or_default();
         Sink {
             sinks: self,
-            worker: Worker::new(self.m),
+            worker: Worker::with_scratch(self.m, scratch),
             path,
             file: file.index,
             batch: Vec::new(),
@@ -109,6 +118,11 @@ impl<'s, 'm, 'a> FileSinks for &'s Sinks<'m, 'a> {
     }
     fn close(&self, _file: &FileRef, mut sink: Self::Sink, _note: Option<String>) {
         sink.flush();
+        let scratch = sink.worker.take_scratch();
+        self.scratch
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(scratch);
         let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
         found.0.extend(sink.worker.found);
         found.1.extend(sink.worker.correlated);
@@ -136,6 +150,7 @@ pub fn hunt_paths(
             .clone()
             .map(|c| Mutex::new(Analytics::new(c))),
         paths: Mutex::new(HashMap::new()),
+        scratch: Mutex::new(Vec::new()),
     };
     let report = firebreak_ingest::read_each(paths, read, progress, &&sinks);
     let files = sinks.paths.into_inner().unwrap_or_else(|p| p.into_inner());

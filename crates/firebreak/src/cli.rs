@@ -27,6 +27,8 @@ pub enum Command {
     },
     /// Write a labelled evidence set of a simulated ransomware intrusion.
     Simulate(SimulateArgs),
+    /// Ingest, hunt and analyse: the incident report (HTML, Markdown, JSON) and IOC exports.
+    Investigate(Box<InvestigateArgs>),
     /// Hunt with Sigma rules (the bundled pack by default) over a case or evidence paths.
     Hunt(Box<HuntArgs>),
     /// Sigma rules: check which load.
@@ -160,13 +162,9 @@ pub enum LevelArg {
     Critical,
 }
 
+/// What a hunt runs: rules, IOCs, analytics.
 #[derive(Args, Debug)]
-pub struct HuntArgs {
-    /// Case folder: hunt its stored events and store the detections in it.
-    #[arg(long, value_name = "DIR")]
-    pub case: Option<PathBuf>,
-    /// Evidence paths to hunt directly, without a case (nothing is stored).
-    pub paths: Vec<PathBuf>,
+pub struct HuntWith {
     /// Sigma rule files or folders (repeatable). Default: the bundled rule pack.
     #[arg(long, short, value_name = "PATH")]
     pub rules: Vec<PathBuf>,
@@ -180,18 +178,6 @@ pub struct HuntArgs {
     /// Value for an `expand` placeholder: NAME=VALUE (repeatable).
     #[arg(long, value_name = "NAME=VALUE")]
     pub placeholder: Vec<String>,
-    /// Report only rules of this level or higher.
-    #[arg(long, value_enum, value_name = "LEVEL")]
-    pub min_level: Option<LevelArg>,
-    /// Report only rules of these statuses (repeatable): stable, test, experimental, ...
-    #[arg(long, value_name = "STATUS")]
-    pub status: Vec<String>,
-    /// Report only rules carrying one of these tags (repeatable; attack.t1003 also selects attack.t1003.001).
-    #[arg(long, value_name = "TAG")]
-    pub tag: Vec<String>,
-    /// Leave out rules carrying one of these tags (repeatable).
-    #[arg(long, value_name = "TAG")]
-    pub exclude_tag: Vec<String>,
     /// IOC set (repeatable): plain list, CSV, STIX 2.1 bundle or MISP event JSON, by content.
     #[arg(long, value_name = "FILE")]
     pub ioc: Vec<PathBuf>,
@@ -206,6 +192,29 @@ pub struct HuntArgs {
     /// Do not run the built-in analytics (remote access, chain, impact, exfiltration).
     #[arg(long)]
     pub no_analytics: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct HuntArgs {
+    /// Case folder: hunt its stored events and store the detections in it.
+    #[arg(long, value_name = "DIR")]
+    pub case: Option<PathBuf>,
+    /// Evidence paths to hunt directly, without a case (nothing is stored).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub with: HuntWith,
+    /// Report only rules of this level or higher.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_level: Option<LevelArg>,
+    /// Report only rules of these statuses (repeatable): stable, test, experimental, ...
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Report only rules carrying one of these tags (repeatable; attack.t1003 also selects attack.t1003.001).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Leave out rules carrying one of these tags (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub exclude_tag: Vec<String>,
     /// Do not store the detections in the case.
     #[arg(long)]
     pub no_store: bool,
@@ -221,6 +230,25 @@ pub struct HuntArgs {
     pub read: ReadArgs,
 }
 
+#[derive(Args, Debug)]
+pub struct InvestigateArgs {
+    /// Case folder (created if missing); the report goes to DIR/report unless --out.
+    #[arg(long, value_name = "DIR")]
+    pub case: PathBuf,
+    /// Evidence files, folders or archives to add first (none: re-analyse the case).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub with: HuntWith,
+    /// Folder for the report and exports (default: CASE/report).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum CaseCommand {
     /// Evidence, record accounting, rejected records and problems.
@@ -233,6 +261,11 @@ pub enum CaseCommand {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+    },
+    /// The latest investigation's storyline and open questions.
+    Summary {
+        #[arg(long, value_name = "DIR")]
+        case: PathBuf,
     },
     /// Re-hash every evidence file on disk and report any change.
     Verify {

@@ -1,6 +1,6 @@
 //! `firebreak hunt`: Sigma rules over a case (detections stored) or over paths.
 
-use crate::cli::{HuntArgs, HuntFormatArg, LevelArg};
+use crate::cli::{HuntArgs, HuntFormatArg, HuntWith, LevelArg};
 use crate::opts::{read_options, zone};
 use crate::rulesrc::{placeholders, rule_sources};
 use crate::Outcome;
@@ -16,12 +16,12 @@ use firebreak_timeline::sanitize_terminal;
 use std::io::{IsTerminal, Write};
 
 pub fn run(a: &HuntArgs) -> Result<Outcome> {
-    let rules = load_rules(a)?;
+    let rules = load_rules(&a.with)?;
     let opts = HuntOptions {
         selection: selection(a),
         threads: a.hunt_threads,
-        analytics: analytics_config(a)?,
-        iocs: load_iocs(&a.ioc)?,
+        analytics: analytics_config(&a.with)?,
+        iocs: load_iocs(&a.with.ioc)?,
     };
     let outcome = match (&a.case, a.paths.is_empty()) {
         (Some(dir), true) => hunt_case(dir, a, &rules, &opts)?,
@@ -73,9 +73,11 @@ fn hunt_case(
 
 /// What the hunt ran, for the case's hunt log.
 fn describe(a: &HuntArgs) -> String {
+    let w = &a.with;
     serde_json::json!({
-        "rules": a.rules.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
-        "bundled": a.rules.is_empty() || a.bundled,
+        "rules": w.rules.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+        "bundled": w.rules.is_empty() || w.bundled,
+        "iocs": w.ioc.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
         "min_level": a.min_level.map(|l| level(l).as_str()),
         "status": a.status,
         "tag": a.tag,
@@ -84,7 +86,7 @@ fn describe(a: &HuntArgs) -> String {
     .to_string()
 }
 
-fn load_rules(a: &HuntArgs) -> Result<RuleSet> {
+pub fn load_rules(a: &HuntWith) -> Result<RuleSet> {
     if a.no_sigma {
         return Ok(RuleSet::default());
     }
@@ -111,7 +113,7 @@ fn load_rules(a: &HuntArgs) -> Result<RuleSet> {
     Ok(set)
 }
 
-fn analytics_config(a: &HuntArgs) -> Result<Option<AnalyticsConfig>> {
+pub fn analytics_config(a: &HuntWith) -> Result<Option<AnalyticsConfig>> {
     if a.no_analytics {
         return Ok(None);
     }
@@ -148,7 +150,7 @@ fn analytics_config(a: &HuntArgs) -> Result<Option<AnalyticsConfig>> {
 
 /// Every IOC file, parsed by content; entries that could not be read are reported
 /// with their location and reason, the rest is used.
-fn load_iocs(files: &[std::path::PathBuf]) -> Result<Option<IocMatcher>> {
+pub fn load_iocs(files: &[std::path::PathBuf]) -> Result<Option<IocMatcher>> {
     if files.is_empty() {
         return Ok(None);
     }
@@ -227,7 +229,7 @@ fn report_read(o: &HuntOutcome) -> Result<()> {
     Ok(())
 }
 
-fn summary(o: &HuntOutcome, rules: usize) -> Result<()> {
+pub fn summary(o: &HuntOutcome, rules: usize) -> Result<()> {
     let mut by_level = std::collections::BTreeMap::new();
     for d in &o.detections {
         *by_level.entry(d.level.as_str()).or_insert(0u64) += 1;
@@ -248,7 +250,7 @@ fn summary(o: &HuntOutcome, rules: usize) -> Result<()> {
 }
 
 /// The exfiltration assessment: found or not, and exactly what was checked.
-fn exfiltration(x: &firebreak_analytics::ExfilAssessment) -> Result<()> {
+pub fn exfiltration(x: &firebreak_analytics::ExfilAssessment) -> Result<()> {
     let mut err = std::io::stderr().lock();
     let verdict = if x.found {
         format!("FOUND ({} findings above)", x.findings.len())

@@ -8,11 +8,14 @@ mod cli;
 mod cmd_case;
 mod cmd_hunt;
 mod cmd_ingest;
+mod cmd_investigate;
 mod cmd_rules;
 mod cmd_simulate;
+mod cmd_summary;
 mod cmd_timeline;
 mod opts;
 mod progress;
+mod report_files;
 mod rulesrc;
 
 use clap::Parser;
@@ -37,6 +40,7 @@ fn main() -> ExitCode {
         cli::Command::Timeline(a) => cmd_timeline::run(&a),
         cli::Command::Case { command } => cmd_case::run(&command),
         cli::Command::Simulate(a) => cmd_simulate::run(&a),
+        cli::Command::Investigate(a) => cmd_investigate::run(&a),
         cli::Command::Hunt(a) => cmd_hunt::run(&a),
         cli::Command::Rules { command } => cmd_rules::run(&command),
     };
