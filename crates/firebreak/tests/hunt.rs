@@ -110,14 +110,19 @@ fn case_hunt_finds_the_intrusion_stores_once_and_agrees_with_a_path_hunt() {
         err.contains(&format!("{} detections, 0 new", found.len())),
         "{err}"
     );
-    // Hunting the evidence directly finds the same (rule, record) pairs.
+    // Hunting the evidence directly finds the same (rule, record) pairs. (Analytics
+    // differ by design: a case hunt gives the hostless bodyfile its folder's host.)
+    let engine = |d: &&Value| d["kind"] != "analytic";
     let direct = jsonl(&run_ok(&[
         "hunt",
         s.sim.to_str().unwrap(),
         "--format",
         "jsonl",
     ]));
-    assert_eq!(keys(&found, "sim/"), keys(&direct, "sim/"));
+    let stored: Vec<Value> = found.iter().filter(engine).cloned().collect();
+    let direct: Vec<Value> = direct.iter().filter(engine).cloned().collect();
+    assert!(stored.len() > 100);
+    assert_eq!(keys(&stored, "sim/"), keys(&direct, "sim/"));
 }
 
 #[test]
