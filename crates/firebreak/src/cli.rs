@@ -31,6 +31,17 @@ pub enum Command {
     Investigate(Box<InvestigateArgs>),
     /// Hunt with Sigma rules (the bundled pack by default) over a case or evidence paths.
     Hunt(Box<HuntArgs>),
+    /// Map the attack surface of a scope of domains and address ranges.
+    Surface(Box<crate::cmd_surface::SurfaceArgs>),
+    /// Dissect a sample: hashes, structure, strings, YARA, config, capabilities, actor.
+    Sample(Box<crate::cmd_triage::SampleArgs>),
+    /// Scan files, folders, archives for IOCs, YARA matches and ransomware impact.
+    Scan(Box<crate::cmd_triage::ScanArgs>),
+    /// Backups: verify restore points and find the last clean one.
+    Backup {
+        #[command(subcommand)]
+        command: crate::cmd_triage::BackupCommand,
+    },
     /// Sigma rules: check which load.
     Rules {
         #[command(subcommand)]

@@ -12,6 +12,8 @@ mod cmd_investigate;
 mod cmd_rules;
 mod cmd_simulate;
 mod cmd_summary;
+mod cmd_surface;
+mod cmd_triage;
 mod cmd_timeline;
 mod opts;
 mod progress;
@@ -42,6 +44,10 @@ fn main() -> ExitCode {
         cli::Command::Simulate(a) => cmd_simulate::run(&a),
         cli::Command::Investigate(a) => cmd_investigate::run(&a),
         cli::Command::Hunt(a) => cmd_hunt::run(&a),
+        cli::Command::Surface(a) => cmd_surface::run(&a),
+        cli::Command::Sample(a) => cmd_triage::sample(&a),
+        cli::Command::Scan(a) => cmd_triage::scan(&a),
+        cli::Command::Backup { command } => cmd_triage::backup(&command),
         cli::Command::Rules { command } => cmd_rules::run(&command),
     };
     match result {
