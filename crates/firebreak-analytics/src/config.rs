@@ -100,6 +100,9 @@ pub struct AnalyticsConfig {
     /// Leaked credentials (account names and secret digests only).
     #[serde(skip)]
     pub leaks: Option<LeakSet>,
+    /// Country and AS of addresses, when the user gives a GeoIP database.
+    #[serde(skip)]
+    pub geoip: Option<crate::geoip::GeoIp>,
     /// Internal addresses of remote-access gateways (NetScaler SNIP/NAT addresses),
     /// besides those learned from the gateway's own log.
     #[serde(skip)]

@@ -23,7 +23,10 @@
 //!   logins), or — with less history — outside work hours 07–19 (local = UTC + offset);
 //! * *after failures*: 5+ failures for the account, or failures for 5+ accounts from
 //!   the login's source (spraying), in the 30 min before;
-//! * *leaked*: the account (by its lower-cased user part) is in the leak set.
+//! * *leaked*: the account (by its lower-cased user part) is in the leak set;
+//! * *new country / network*: with a GeoIP database ([`GeoIp`]: iptoasn.com TSV or
+//!   GeoLite2 ASN CSV), the address's country or AS was never seen for the account
+//!   on that channel, once it has earlier logins.
 //!
 //! A source failing for 5+ accounts within 30 min is also reported on its own
 //! (`remote-access.spray`).
@@ -72,6 +75,7 @@
 mod chain;
 pub mod config;
 mod exfil;
+pub mod geoip;
 mod impact;
 pub mod leaks;
 mod model;
@@ -81,6 +85,7 @@ mod records;
 mod remote;
 
 pub use config::{AnalyticsConfig, ConfigError};
+pub use geoip::{Geo, GeoIp, GeoIpError};
 pub use impact::HostImpact;
 pub use leaks::{LeakError, LeakMatch, LeakSet, SecretKind};
 pub use model::{ExfilAssessment, Finding, Level, Report};

@@ -14,6 +14,9 @@ pub(crate) const SPRAY: &str = "remote-access.spray";
 #[derive(Default)]
 struct History {
     sources: BTreeSet<String>,
+    /// Countries and AS numbers of earlier sources (with a GeoIP database).
+    countries: BTreeSet<String>,
+    asns: BTreeSet<u32>,
     hours: BTreeSet<u8>,
     count: usize,
 }
@@ -68,6 +71,10 @@ pub(crate) fn analyse(logins: &mut [Login], cfg: &AnalyticsConfig) -> Vec<Findin
         h.count += 1;
         h.hours.insert(local_hour(l.t, cfg.utc_offset_minutes));
         h.sources.extend(l.src.clone());
+        if let Some(g) = geo(l, cfg) {
+            h.countries.extend(g.country.clone());
+            h.asns.extend(g.asn);
+        }
     }
     findings.extend(sprays(logins, cfg));
     findings
@@ -88,6 +95,7 @@ fn judge(
     unusual_hour(l, h, cfg, &mut why);
     failures(l, recent, cfg, &mut why);
     leaked(l, cfg, &mut why);
+    new_network(l, h, cfg, &mut why);
     if why.0.is_empty() {
         return None;
     }
@@ -168,6 +176,39 @@ fn failures(l: &Login, recent: &Recent, cfg: &AnalyticsConfig, why: &mut Reasons
         why.1.extend(refs);
         why.2.push("spray");
     }
+}
+
+fn geo<'c>(l: &Login, cfg: &'c AnalyticsConfig) -> Option<&'c crate::geoip::Geo> {
+    let ip = l.src.as_deref()?.parse().ok()?;
+    cfg.geoip.as_ref()?.lookup(ip)
+}
+
+/// A country or AS never seen for the account (needs earlier logins with known
+/// geography; with none, every first login would count).
+fn new_network(l: &Login, h: &History, cfg: &AnalyticsConfig, why: &mut Reasons) {
+    let Some(g) = geo(l, cfg) else { return };
+    let new_country = g
+        .country
+        .as_ref()
+        .filter(|c| !h.countries.is_empty() && !h.countries.contains(*c));
+    let new_asn = g.asn.filter(|a| !h.asns.is_empty() && !h.asns.contains(a));
+    if new_country.is_none() && new_asn.is_none() {
+        return;
+    }
+    let before: Vec<String> = h
+        .countries
+        .iter()
+        .cloned()
+        .chain(h.asns.iter().map(|a| format!("AS{a}")))
+        .collect();
+    why.0.push(format!(
+        "new country/network: {} ({}) was never seen for {} (earlier: {})",
+        l.src.as_deref().unwrap_or("?"),
+        g.describe(),
+        l.account,
+        before.join(", ")
+    ));
+    why.2.push("new-network");
 }
 
 fn leaked(l: &Login, cfg: &AnalyticsConfig, why: &mut Reasons) {

@@ -416,3 +416,34 @@ fn odd_input_does_not_panic() {
     let report = run(AnalyticsConfig::default(), &[e, w, b]);
     assert!(report.by_analytic(ids::IMPACT).next().is_none());
 }
+
+/// With a GeoIP database, a login from a country and network the account never used
+/// is one more reason; without it, only the new address counts.
+#[test]
+fn new_country_and_network_with_a_geoip_database() {
+    let log = alice_history() + &ns_login("11/24/2026:09:30:00", "alice", "203.0.113.9", 99);
+    let evs = events(Format::Netscaler, log.as_bytes(), 2026);
+    let tsv = "198.51.100.0\t198.51.100.255\t3320\tDE\tDTAG\n\
+               203.0.113.0\t203.0.113.255\t64500\tNL\tEXAMPLE-HOSTING\n";
+    let (db, errors) = firebreak_analytics::GeoIp::parse("ip2asn.tsv", tsv.as_bytes());
+    assert!(errors.is_empty());
+    let cfg = AnalyticsConfig {
+        geoip: Some(db),
+        ..AnalyticsConfig::default()
+    };
+    let with_geo = run(cfg, &evs);
+    let last = *logins_of(&with_geo, "alice").last().expect("a finding");
+    assert!(
+        last.reasons
+            .iter()
+            .any(|r| r.contains("new country/network")
+                && r.contains("NL, AS64500 EXAMPLE-HOSTING")
+                && r.contains("DE")),
+        "{:#?}",
+        last.reasons
+    );
+    let without = run(AnalyticsConfig::default(), &evs);
+    let plain = *logins_of(&without, "alice").last().expect("a finding");
+    assert_eq!(last.reasons.len(), plain.reasons.len() + 1);
+    assert!(last.level > plain.level);
+}

@@ -196,6 +196,10 @@ pub struct HuntWith {
     /// its accounts are flagged. Secrets are kept only as SHA-256 digests, never printed.
     #[arg(long, value_name = "FILE")]
     pub leaks: Option<PathBuf>,
+    /// GeoIP database for "new country / network" on logins: iptoasn.com's ip2asn TSV
+    /// or MaxMind GeoLite2 ASN CSV.
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
     /// Thresholds and lists of the built-in analytics (YAML, the shape of the built-in
     /// data/analytics.yaml of firebreak-analytics).
     #[arg(long, value_name = "FILE")]

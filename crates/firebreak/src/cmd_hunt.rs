@@ -145,6 +145,18 @@ pub fn analytics_config(a: &HuntWith) -> Result<Option<AnalyticsConfig>> {
         );
         cfg.leaks = Some(set);
     }
+    if let Some(p) = &a.geoip {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        let (db, errors) = firebreak_analytics::GeoIp::parse(&p.display().to_string(), &bytes);
+        eprintln!("GeoIP: {} ranges from {}", db.len(), p.display());
+        for e in errors.iter().take(5) {
+            eprintln!("  not used: {}", sanitize_terminal(&e.to_string()));
+        }
+        if errors.len() > 5 {
+            eprintln!("  ... {} more lines not used", errors.len() - 5);
+        }
+        cfg.geoip = Some(db);
+    }
     Ok(Some(cfg))
 }
 
