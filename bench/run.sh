@@ -5,6 +5,7 @@
 #   bench/run.sh            # all
 #   bench/run.sh evtx       # EVTX ingest vs evtx_dump (>= 1 GB)
 #   bench/run.sh case       # 10M-event simulated case: text ingest, queries
+#   bench/run.sh hunt       # Sigma (rules/windows) over the EVTX corpus: raw and stored
 #
 # Work files go to $BENCH_DIR (default /var/tmp/firebreak-bench), outside the repo.
 set -euo pipefail
@@ -147,10 +148,52 @@ query_figures() {
     printf 'full-text search (hits): %.0f ms; (no hit, full scan): %.0f ms (goal < 5000 ms)\n' "$fts" "$fts_rare"
 }
 
+# "hunted N events ..." from a hunt's stderr.
+hunted_events() { sed -n 's/^hunted \([0-9]*\) events.*/\1/p' "$1"; }
+
+# Sigma alone (no analytics: they are the same work with or without rules), against
+# reading alone on the same threads.
+bench_hunt() {
+    local corpus; corpus=$(make_evtx_corpus)
+    local bytes; bytes=$(du -sb "$corpus" | cut -f1)
+    local rules="$SHARED/data/sigma/rules/windows"
+    local mib=$((bytes / 1048576))
+    log "== hunt: $(ls "$corpus" | wc -l) EVTX files, $mib MiB, $THREADS threads, rules $rules"
+    if ! "$FB" case status --case "$BENCH_DIR/evtx.case" >/dev/null 2>&1; then
+        log "== ingesting the corpus into $BENCH_DIR/evtx.case (not timed)"
+        rm -rf "$BENCH_DIR/evtx.case"
+        "$FB" ingest -q --threads "$THREADS" --case "$BENCH_DIR/evtx.case" "$corpus" >/dev/null
+    fi
+    local t0 t1 t2 t3
+    t0=$(now)
+    "$FB" hunt --no-sigma --no-analytics --threads "$THREADS" "$corpus" >/dev/null 2>"$BENCH_DIR/parse.txt"
+    t1=$(now)
+    /usr/bin/time -v -o "$BENCH_DIR/hunt.time" "$FB" hunt --no-analytics --threads "$THREADS" --rules "$rules" \
+        --format jsonl "$corpus" >"$BENCH_DIR/hunt.jsonl" 2>"$BENCH_DIR/hunt.txt"
+    t2=$(now)
+    /usr/bin/time -v -o "$BENCH_DIR/hunt-case.time" "$FB" hunt --no-analytics --no-store --hunt-threads "$THREADS" \
+        --rules "$rules" --format jsonl --case "$BENCH_DIR/evtx.case" \
+        >"$BENCH_DIR/hunt-case.jsonl" 2>"$BENCH_DIR/hunt-case.txt"
+    t3=$(now)
+    local parse raw stored; parse=$(secs "$t0" "$t1"); raw=$(secs "$t1" "$t2"); stored=$(secs "$t2" "$t3")
+    local events; events=$(hunted_events "$BENCH_DIR/hunt.txt")
+    local row='%-34s %8.2f s %10.0f events/s %7.1f MiB/s\n'
+    printf "$row" "parse only (no rules)" "$parse" "$(echo "$events/$parse" | bc -l)" "$(echo "$mib/$parse" | bc -l)"
+    printf "$row" "hunt raw EVTX (rules/windows)" "$raw" "$(echo "$events/$raw" | bc -l)" "$(echo "$mib/$raw" | bc -l)"
+    printf "$row" "hunt stored case (same rules)" "$stored" "$(echo "$events/$stored" | bc -l)" "$(echo "$mib/$stored" | bc -l)"
+    printf 'hunt throughput / parse-only throughput: %s (goal >= 0.75)\n' "$(ratio "$parse" "$raw")"
+    printf 'stored-case hunt speed-up over raw EVTX hunt: %sx (goal > 1)\n' "$(ratio "$raw" "$stored")"
+    printf 'peak RSS: raw hunt %s MiB, case hunt %s MiB (goal <= 1024)\n' \
+        "$(peak_rss_mib "$BENCH_DIR/hunt.time")" "$(peak_rss_mib "$BENCH_DIR/hunt-case.time")"
+    printf 'detections: raw %s, case %s\n' "$(wc -l <"$BENCH_DIR/hunt.jsonl")" "$(wc -l <"$BENCH_DIR/hunt-case.jsonl")"
+    grep '^hunted' "$BENCH_DIR/hunt.txt" "$BENCH_DIR/hunt-case.txt" >&2 || true
+}
+
 build
 case "${1:-all}" in
     evtx) bench_evtx ;;
     case) bench_case ;;
-    all) bench_evtx; bench_case ;;
-    *) echo "usage: bench/run.sh [evtx|case|all]" >&2; exit 2 ;;
+    hunt) bench_hunt ;;
+    all) bench_evtx; bench_case; bench_hunt ;;
+    *) echo "usage: bench/run.sh [evtx|case|hunt|all]" >&2; exit 2 ;;
 esac

@@ -8,6 +8,8 @@
 //!   encoded and compressed into one blob, see `segment.rs`), with per-segment time
 //!   bounds, hosts and event ids that let queries skip segments;
 //! * `rejected`: every record a reader could not read, with location and reason;
+//! * `hunts` and `detections`: what each hunt found, one row per (kind, rule, record);
+//! * `investigations`: each `investigate` run's conclusions (JSON), the latest last;
 //! * `problems`: files that could not be read at all, archive members refused, ...
 //!
 //! Consistency: an evidence row is `ingesting` until its last event is committed in
@@ -15,12 +17,14 @@
 //! interrupted ingest left (`ingesting` rows and their events), so a re-run finishes
 //! the job and nothing is counted twice.
 
+mod detections;
 mod query;
 mod schema;
 mod search;
 mod segment;
 mod write;
 
+pub use detections::{Coverage, DetectionRow, HuntRecord};
 pub use query::{Filter, Query, StoredEvent, TimeRange};
 pub use segment::{Segment, SegmentBuilder, SEGMENT_EVENTS};
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
@@ -380,6 +384,43 @@ impl Case {
         each: &mut dyn FnMut(StoredEvent) -> bool,
     ) -> Result<(), CaseError> {
         query::scan_each(&self.conn, evidence, each).map_err(|e| self.query_err(e))
+    }
+
+    /// Store a hunt's detections in one transaction; those already in the case (same
+    /// kind, rule and dedupe key) are kept as they were and not counted as new.
+    pub fn record_hunt(
+        &mut self,
+        description: &str,
+        now: i64,
+        rows: &[DetectionRow],
+    ) -> Result<HuntRecord, CaseError> {
+        detections::store(&self.conn, description, now, rows).map_err(|e| self.db_err(e))
+    }
+
+    /// Every stored detection in time order, with the id of the hunt that first found it.
+    pub fn detections(&self) -> Result<Vec<(i64, DetectionRow)>, CaseError> {
+        detections::all(&self.conn).map_err(|e| self.db_err(e))
+    }
+
+    /// Events per host and source kind, with first and last time (one pass over the
+    /// events).
+    pub fn coverage(&self) -> Result<Vec<Coverage>, CaseError> {
+        detections::coverage(&self.conn).map_err(|e| self.db_err(e))
+    }
+
+    /// The host named by the first event of an evidence file that names one.
+    pub fn first_host(&self, evidence_id: i64) -> Result<Option<String>, CaseError> {
+        detections::first_host(&self.conn, evidence_id).map_err(|e| self.db_err(e))
+    }
+
+    /// Keep an investigation's conclusions (JSON text); returns its id.
+    pub fn save_investigation(&mut self, now: i64, json: &str) -> Result<i64, CaseError> {
+        detections::save_investigation(&self.conn, now, json).map_err(|e| self.db_err(e))
+    }
+
+    /// The latest investigation: when it was made (µs) and its JSON.
+    pub fn latest_investigation(&self) -> Result<Option<(i64, String)>, CaseError> {
+        detections::latest_investigation(&self.conn).map_err(|e| self.db_err(e))
     }
 
     /// The events with these ids ([`StoredEvent::id`]), in the order asked.

@@ -2,7 +2,7 @@ use crate::CaseError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const VERSION: i64 = 4;
+pub(crate) const VERSION: i64 = 5;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS evidence (
@@ -46,10 +46,14 @@ CREATE TABLE IF NOT EXISTS segment_data (
     segment_id INTEGER PRIMARY KEY,
     data BLOB NOT NULL
 );
--- Pruning: which segments hold events of a host, of an event id.
+-- Pruning: which segments hold events of a host, of an event id. Per host (''
+-- for events naming none): how many events, first and last time (coverage).
 CREATE TABLE IF NOT EXISTS segment_hosts (
     host TEXT NOT NULL,
     segment_id INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    ts_min INTEGER NOT NULL,
+    ts_max INTEGER NOT NULL,
     PRIMARY KEY (host, segment_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS segment_event_ids (
@@ -70,6 +74,39 @@ CREATE TABLE IF NOT EXISTS search_blocks (
     data BLOB NOT NULL
 );
 CREATE TABLE IF NOT EXISTS hosts (host TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hunts (
+    id INTEGER PRIMARY KEY,
+    started INTEGER NOT NULL,
+    description TEXT NOT NULL,
+    detections INTEGER NOT NULL,
+    new_detections INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS detections (
+    id INTEGER PRIMARY KEY,
+    kind TEXT NOT NULL,
+    rule_key TEXT NOT NULL,
+    title TEXT NOT NULL,
+    level TEXT NOT NULL,
+    status TEXT,
+    tags TEXT NOT NULL,
+    ts INTEGER NOT NULL,
+    host TEXT,
+    user_name TEXT,
+    event_ref INTEGER,
+    evidence_id INTEGER,
+    loc_kind TEXT,
+    loc_value INTEGER,
+    dedupe TEXT NOT NULL,
+    details TEXT NOT NULL,
+    first_hunt INTEGER NOT NULL,
+    UNIQUE (kind, rule_key, dedupe)
+);
+CREATE INDEX IF NOT EXISTS detections_ts ON detections(ts);
+CREATE TABLE IF NOT EXISTS investigations (
+    id INTEGER PRIMARY KEY,
+    created INTEGER NOT NULL,
+    report TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS problems (
     path TEXT NOT NULL,
     kind TEXT NOT NULL,

@@ -47,7 +47,9 @@ pub struct Segment {
     pub(crate) ts_max: i64,
     pub(crate) loc_min: u64,
     pub(crate) loc_max: u64,
-    pub(crate) hosts: Vec<String>,
+    /// Per host named by its events ("" for events naming none): count, first and
+    /// last time.
+    pub(crate) hosts: Vec<(String, HostStats)>,
     pub(crate) event_ids: Vec<String>,
     /// The encoded events (compressed by the writer, see [`Segment::compress`]).
     pub(crate) data: Vec<u8>,
@@ -92,8 +94,16 @@ pub struct SegmentBuilder {
     ts_max: i64,
     loc_min: u64,
     loc_max: u64,
-    hosts: HashSet<String>,
+    hosts: std::collections::HashMap<String, HostStats>,
     event_ids: HashSet<String>,
+}
+
+/// How many events of a segment name a host, and when the first and last were.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct HostStats {
+    pub count: u64,
+    pub ts_min: i64,
+    pub ts_max: i64,
 }
 
 impl SegmentBuilder {
@@ -130,9 +140,20 @@ impl SegmentBuilder {
         }
         put_varint(&mut self.ts, zigzag(ts.wrapping_sub(self.last_ts)));
         self.last_ts = ts;
-        if let Some(h) = &ev.host {
-            if !self.hosts.contains(h) {
-                self.hosts.insert(h.clone());
+        let host = ev.host.as_deref().unwrap_or("");
+        match self.hosts.get_mut(host) {
+            Some(st) => {
+                st.count += 1;
+                st.ts_min = st.ts_min.min(ts);
+                st.ts_max = st.ts_max.max(ts);
+            }
+            None => {
+                let st = HostStats {
+                    count: 1,
+                    ts_min: ts,
+                    ts_max: ts,
+                };
+                self.hosts.insert(host.to_string(), st);
             }
         }
         if let Some(e) = &ev.event_id {
@@ -774,7 +795,7 @@ mod tests {
         let seg = b.finish();
         assert_eq!(seg.len(), 50);
         assert!(b.is_empty());
-        let mut hosts = seg.hosts.clone();
+        let mut hosts: Vec<&str> = seg.hosts.iter().map(|(h, _)| h.as_str()).collect();
         hosts.sort();
         assert_eq!(hosts, ["h0", "h1"]);
         let v = SegmentView::open(&seg.compress().0).unwrap();

@@ -358,11 +358,12 @@ fn insert_segment(
         .execute(params![id, data])?;
     conn.prepare_cached("INSERT INTO search_blocks(segment_id, data) VALUES (?1,?2)")?
         .execute(params![id, search])?;
-    let mut st =
-        conn.prepare_cached("INSERT INTO segment_hosts(host, segment_id) VALUES (?1,?2)")?;
-    for h in &seg.hosts {
-        st.execute(params![h, id])?;
-        if !hosts.contains(h) {
+    let mut st = conn.prepare_cached(
+        "INSERT INTO segment_hosts(host, segment_id, count, ts_min, ts_max) VALUES (?1,?2,?3,?4,?5)",
+    )?;
+    for (h, n) in &seg.hosts {
+        st.execute(params![h, id, n.count as i64, n.ts_min, n.ts_max])?;
+        if !h.is_empty() && !hosts.contains(h) {
             hosts.insert(h.clone());
             conn.prepare_cached("INSERT OR IGNORE INTO hosts(host) VALUES (?1)")?
                 .execute([h])?;

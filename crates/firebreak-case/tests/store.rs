@@ -582,3 +582,67 @@ fn a_corrupt_segment_is_an_error_naming_the_case() {
         }
     }
 }
+
+#[test]
+fn detections_are_stored_once_per_rule_and_record() {
+    use firebreak_case::DetectionRow;
+    let dir = tempfile::tempdir().unwrap();
+    let mut case = sample_case(dir.path());
+    let row = |rule: &str, line: u64| DetectionRow {
+        kind: "sigma".into(),
+        rule_key: rule.into(),
+        title: format!("rule {rule}"),
+        level: "high".into(),
+        status: Some("test".into()),
+        tags: vec!["attack.t1003".into()],
+        ts: 1_795_000_000_000_000 + line as i64,
+        host: Some("DC01".into()),
+        user: None,
+        event_ref: Some(line as i64),
+        evidence_id: Some(1),
+        location: Some(Location::Line(line)),
+        dedupe: format!("1:line:{line}"),
+        details: "{}".into(),
+    };
+    let first = case
+        .record_hunt("first", 1, &[row("a", 1), row("a", 2), row("a", 1)])
+        .unwrap();
+    assert_eq!(
+        (first.new, first.total),
+        (2, 3),
+        "the same record twice is one"
+    );
+    let second = case
+        .record_hunt("second", 2, &[row("a", 2), row("b", 2)])
+        .unwrap();
+    assert_eq!((second.new, second.total), (1, 2));
+    assert_ne!(first.hunt_id, second.hunt_id);
+    let stored = case.detections().unwrap();
+    assert_eq!(stored.len(), 3);
+    let b = stored.iter().find(|(_, d)| d.rule_key == "b").unwrap();
+    assert_eq!(b.0, second.hunt_id, "found first by the second hunt");
+    assert_eq!(b.1, row("b", 2), "read back as written");
+}
+
+#[test]
+fn coverage_counts_events_per_host_and_source_and_investigations_keep_the_latest() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut case = sample_case(dir.path());
+    let cov = case.coverage().unwrap();
+    assert_eq!(cov.len(), 2, "{cov:?}");
+    let total: u64 = cov.iter().map(|c| c.events).sum();
+    assert_eq!(total, case.event_count().unwrap());
+    let dc = cov
+        .iter()
+        .find(|c| c.host.as_deref() == Some("DC01"))
+        .unwrap();
+    assert_eq!((dc.source.as_str(), dc.events), ("syslog", 1500));
+    assert!(dc.first <= dc.last);
+    assert_eq!(case.latest_investigation().unwrap(), None);
+    case.save_investigation(1, "{\"a\":1}").unwrap();
+    case.save_investigation(2, "{\"a\":2}").unwrap();
+    assert_eq!(
+        case.latest_investigation().unwrap(),
+        Some((2, "{\"a\":2}".to_string()))
+    );
+}

@@ -3,13 +3,16 @@
 //! case. Every record is accounted for (stored or rejected with its reason), every
 //! file is in the case's evidence table (even unrecognised ones), and known content
 //! (same SHA-256) is not read twice.
-//! A quick look without a case ingests into [`firebreak_case::Case::in_memory`].
+//! A quick look without a case ingests into [`firebreak_case::Case::in_memory`];
+//! [`read_each`] reads evidence into sinks the caller makes, storing nothing.
 
 mod pipeline;
 mod report;
+mod stream;
 
 pub use pipeline::{ingest, IngestOptions};
 pub use report::{IngestReport, KindSummary, Progress, SilentProgress};
+pub use stream::{read_each, FileRef, FileSinks};
 
 /// Ingest failed as a whole (the case could not be written).
 #[derive(Debug, thiserror::Error)]

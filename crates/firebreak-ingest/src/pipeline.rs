@@ -245,7 +245,7 @@ fn unrecognised(meta: &EvidenceMeta, lane: &Sender<Msg>, reason: String, shared:
     shared.progress.file_done(meta.size);
 }
 
-fn read_head(r: &mut dyn firebreak_evidence::ReadSeekSend) -> std::io::Result<Vec<u8>> {
+pub(crate) fn read_head(r: &mut dyn firebreak_evidence::ReadSeekSend) -> std::io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(firebreak_readers::SNIFF_LEN);
     r.take(firebreak_readers::SNIFF_LEN as u64)
         .read_to_end(&mut head)?;
@@ -377,7 +377,7 @@ fn apply(w: &mut firebreak_case::Writer<'_>, msg: Msg) -> Result<(), CaseError> 
 
 /// Threads that parse files: the machine's cores, at most 4 (EVTX parsing is
 /// parallel inside a file already).
-fn reader_threads(opts: &IngestOptions) -> usize {
+pub(crate) fn reader_threads(opts: &IngestOptions) -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let wanted = if opts.read.threads == 0 {
         cores

@@ -82,6 +82,8 @@ pub struct Alias {
 pub struct Correlation {
     pub meta: Meta,
     pub origin: String,
+    /// 1-based document number in its source.
+    pub document: usize,
     pub kind: CorrelationType,
     /// Rule ids or names (detection or correlation rules: chains allowed).
     pub rules: Vec<String>,
@@ -90,7 +92,8 @@ pub struct Correlation {
     pub timespan: u64,
     pub condition: Option<CorrelationCondition>,
     pub aliases: Vec<Alias>,
-    /// Whether the referred rules also report on their own.
+    /// Whether the referred rules also report on their own (default false: only the
+    /// correlation reports).
     pub generate: bool,
 }
 
@@ -98,7 +101,14 @@ fn bad(m: impl Into<String>) -> RuleError {
     RuleError::Correlation(m.into())
 }
 
-pub(crate) fn parse(meta: Meta, origin: &str, c: &Value) -> Result<Correlation, RuleError> {
+/// Parses the `correlation` section `c`; `generate` is read there (as pySigma does) or
+/// at the top level (as the JSON schema has it).
+pub(crate) fn parse(
+    meta: Meta,
+    origin: &str,
+    c: &Value,
+    top_generate: Option<&Value>,
+) -> Result<Correlation, RuleError> {
     let kind_text = text(c, "type").ok_or_else(|| bad("missing 'type'"))?;
     let kind = CorrelationType::parse(&kind_text)
         .ok_or_else(|| bad(format!("unknown type '{kind_text}'")))?;
@@ -115,13 +125,14 @@ pub(crate) fn parse(meta: Meta, origin: &str, c: &Value) -> Result<Correlation, 
     Ok(Correlation {
         meta,
         origin: origin.to_string(),
+        document: 0,
         kind,
         rules,
         group_by: text_list(c.get("group-by")),
         timespan,
         condition,
         aliases: aliases(c.get("aliases"))?,
-        generate: matches!(c.get("generate"), Some(Value::Bool(true))),
+        generate: matches!(c.get("generate").or(top_generate), Some(Value::Bool(true))),
     })
 }
 

@@ -27,6 +27,16 @@ pub enum RuleError {
     Filter(String),
     #[error("collection: {0}")]
     Collection(String),
+    #[error("correlation refers to '{0}', which names no loaded rule")]
+    UnknownReference(String),
+    #[error("correlation refers to '{reference}', which names {count} rules")]
+    AmbiguousReference { reference: String, count: usize },
+    #[error("correlation cycle: {0}")]
+    CorrelationCycle(String),
+    #[error("correlation uses correlation '{0}', which cannot be evaluated")]
+    UnusableInput(String),
+    #[error("alias '{alias}': {reason}")]
+    Alias { alias: String, reason: String },
     #[error("selection '{name}': {source}")]
     InSelection {
         name: String,

@@ -6,6 +6,17 @@
 //!   and filter rules are parsed into [`Correlation`] and [`Filter`] (filters are applied
 //!   to the rules they name). One bad document gives one [`LoadError`] and never stops
 //!   the rest.
+//! * Correlations are resolved at load: each `rules` entry (an `id` or `name`) becomes a
+//!   [`RuleRef`] to a detection rule or another correlation (chains); unknown or
+//!   ambiguous references, cycles and alias problems are [`LoadError`]s of that
+//!   correlation alone. [`RuleSet::is_correlated`] says which detection rules feed a
+//!   correlation, [`RuleSet::reports_alone`] whether a rule's matches are reported on
+//!   their own (not when a correlation with `generate: false`, the default, reads it).
+//! * [`RuleSet::correlator`] evaluates correlations: feed it every match of a correlated
+//!   rule ([`Correlator::observe`], any time order), then [`Correlator::finish`] gives
+//!   the [`CorrelationHit`]s. The semantics, and the decisions where the specification
+//!   is silent (window boundaries, missing group-by fields, ...), are documented on
+//!   [`Correlator`].
 //! * Each rule's `logsource` is resolved through a [`LogsourceMap`] (data file
 //!   `data/logsources.yaml`, extendable) into alternatives: which events it applies to
 //!   and how its field names map to the event's.
@@ -17,6 +28,7 @@
 mod compiled;
 mod condition;
 mod correlation;
+mod correlator;
 mod detection;
 mod encode;
 mod error;
@@ -26,12 +38,18 @@ mod modifier;
 mod pattern;
 mod prefilter;
 mod reference;
+mod resolve;
 mod rule;
+mod window;
 
 pub use compiled::Scratch;
 pub use correlation::{parse_timespan, Alias, Correlation, CorrelationCondition, CorrelationType};
+pub use correlator::{
+    CorrelationError, CorrelationHit, Correlator, CorrelatorOptions, GroupValue, MissingGroupBy,
+};
 pub use error::{LoadError, MappingError, RuleError};
 pub use logsource::{Logsource, LogsourceMap, Variant, BUILTIN_MAPPING};
+pub use resolve::RuleRef;
 pub use rule::{Filter, Level, Meta, Related};
 
 use compiled::{Engine, UnitSpec};
@@ -60,6 +78,8 @@ pub struct Rule {
     mapped: bool,
     /// Indices into the rule set's filters.
     filters: Vec<usize>,
+    /// Position in its rule set.
+    index: usize,
 }
 
 impl Rule {
@@ -109,6 +129,7 @@ pub struct RuleSet {
     correlations: Vec<Correlation>,
     filters: Vec<Filter>,
     engine: Engine,
+    resolution: resolve::Resolution,
 }
 
 impl RuleSet {
@@ -118,10 +139,12 @@ impl RuleSet {
         let mut set = RuleSet::default();
         let mut errors = Vec::new();
         for (origin, text) in sources {
-            for (_, doc) in rule::parse_source(origin, text, &opts.placeholders) {
+            for (n, doc) in rule::parse_source(origin, text, &opts.placeholders) {
                 match doc {
                     Ok(Doc::Rule(r)) => set.add_rule(origin, r, &opts.mapping),
-                    Ok(Doc::Correlation(c)) => set.correlations.push(c),
+                    Ok(Doc::Correlation(c)) => {
+                        set.correlations.push(Correlation { document: n, ..c })
+                    }
                     Ok(Doc::Filter(f)) => set.filters.push(f),
                     Err(e) => errors.push(e),
                 }
@@ -129,6 +152,9 @@ impl RuleSet {
         }
         set.attach_filters();
         set.engine = Engine::build(&set.unit_specs());
+        let (resolution, unresolved) = resolve::resolve(&set.rules, &set.correlations);
+        set.resolution = resolution;
+        errors.extend(unresolved);
         (set, errors)
     }
 
@@ -142,6 +168,7 @@ impl RuleSet {
             variants: variants.to_vec(),
             mapped,
             filters: Vec::new(),
+            index: self.rules.len(),
         });
     }
 
@@ -190,6 +217,57 @@ impl RuleSet {
         self.rules.is_empty()
     }
 
+    /// The index of `rule` in [`RuleSet::rules`], if it belongs to this set.
+    pub fn rule_index(&self, rule: &Rule) -> Option<usize> {
+        rule.rule_index(self)
+    }
+
+    /// The rules a correlation reads (in its `rules` order), or `None` when it could
+    /// not be resolved (its [`LoadError`] says why).
+    pub fn correlation_inputs(&self, correlation: usize) -> Option<&[RuleRef]> {
+        let plan = self.resolution.plans.get(correlation)?.as_ref()?;
+        Some(&plan.inputs)
+    }
+
+    /// Whether some usable correlation reads this detection rule (its matches must go
+    /// to [`Correlator::observe`]).
+    pub fn is_correlated(&self, rule: impl RuleKey) -> bool {
+        rule.rule_index(self)
+            .is_some_and(|i| !self.resolution.rule_feeds[i].is_empty())
+    }
+
+    /// Indices of the detection rules some usable correlation reads.
+    pub fn correlated_rules(&self) -> Vec<usize> {
+        (0..self.rules.len())
+            .filter(|&i| self.is_correlated(i))
+            .collect()
+    }
+
+    /// Whether the detection rule's matches are reported on their own: false when a
+    /// usable correlation with `generate: false` (the default) reads it. True for a
+    /// rule not of this set.
+    pub fn reports_alone(&self, rule: impl RuleKey) -> bool {
+        rule.rule_index(self)
+            .is_none_or(|i| self.resolution.rule_alone[i])
+    }
+
+    /// As [`RuleSet::reports_alone`], for a correlation (an inner one of a chain).
+    pub fn correlation_reports_alone(&self, correlation: usize) -> bool {
+        self.resolution
+            .corr_alone
+            .get(correlation)
+            .is_none_or(|&a| a)
+    }
+
+    /// A correlator over this set's usable correlations, with default options.
+    pub fn correlator(&self) -> Correlator<'_> {
+        Correlator::new(self, CorrelatorOptions::default())
+    }
+
+    pub fn correlator_with(&self, opts: CorrelatorOptions) -> Correlator<'_> {
+        Correlator::new(self, opts)
+    }
+
     /// The rules matching `event` (compiled engine), in load order.
     pub fn matches(&self, event: &Event) -> Vec<&Rule> {
         let mut out = Vec::new();
@@ -206,6 +284,18 @@ impl RuleSet {
     ) {
         self.engine
             .matches(scratch, event, &mut |i| found(&self.rules[i as usize]));
+    }
+
+    /// As [`RuleSet::matches_with`], giving each matching rule's index in
+    /// [`RuleSet::rules`].
+    pub fn matches_indexed(
+        &self,
+        scratch: &mut Scratch,
+        event: &Event,
+        found: &mut dyn FnMut(usize),
+    ) {
+        self.engine
+            .matches(scratch, event, &mut |i| found(i as usize));
     }
 
     /// The rules matching `event` by the plain reference evaluator (for tests).
@@ -226,6 +316,37 @@ impl RuleSet {
                     .iter()
                     .any(|&f| reference::matches(&self.filters[f].detection, &view))
         })
+    }
+}
+
+/// Names a detection rule of a [`RuleSet`]: its index in [`RuleSet::rules`], or a
+/// `&Rule` borrowed from that set.
+pub trait RuleKey {
+    /// The rule's index, or `None` when it is not of `set`.
+    fn rule_index(&self, set: &RuleSet) -> Option<usize>;
+    /// How messages name it.
+    fn describe(&self) -> String;
+}
+
+impl RuleKey for usize {
+    fn rule_index(&self, set: &RuleSet) -> Option<usize> {
+        (*self < set.rules.len()).then_some(*self)
+    }
+    fn describe(&self) -> String {
+        format!("rule index {self}")
+    }
+}
+
+impl RuleKey for &Rule {
+    fn rule_index(&self, set: &RuleSet) -> Option<usize> {
+        let i = self.index;
+        set.rules
+            .get(i)
+            .is_some_and(|r| std::ptr::eq(r, *self))
+            .then_some(i)
+    }
+    fn describe(&self) -> String {
+        format!("rule '{}'", self.meta.label())
     }
 }
 

@@ -226,7 +226,7 @@ fn label_of(v: &Value) -> Option<String> {
 fn classify(origin: &str, v: &Value, ph: &Placeholders) -> Result<Doc, RuleError> {
     let meta = meta(v)?;
     if let Some(c) = v.get("correlation") {
-        return correlation::parse(meta, origin, c).map(Doc::Correlation);
+        return correlation::parse(meta, origin, c, v.get("generate")).map(Doc::Correlation);
     }
     let logsource = logsource(v.get("logsource"))?;
     if let Some(f) = v.get("filter") {

@@ -65,7 +65,7 @@ pub use jsonl::JsonlRenderer;
 pub use mapping::{
     ecs_categorization, mapping_rules, ocsf_class, EcsCategorization, MappingRule, OcsfClass,
 };
-pub use sanitize::sanitize_terminal;
+pub use sanitize::{fit_to_width, sanitize_terminal, truncate_to_width};
 pub use table::TableRenderer;
 pub use timesketch::{TimesketchLimits, TimesketchRenderer, TIMESKETCH_FIXED_FIELDS};
 

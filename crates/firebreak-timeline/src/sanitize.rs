@@ -105,7 +105,7 @@ pub(crate) fn display_width(text: &str) -> usize {
 }
 
 /// `text` cut to at most `max` columns, ending in `…` when cut.
-pub(crate) fn truncate_to_width(text: &str, max: usize) -> Cow<'_, str> {
+pub fn truncate_to_width(text: &str, max: usize) -> Cow<'_, str> {
     if display_width(text) <= max {
         return Cow::Borrowed(text);
     }
@@ -133,7 +133,7 @@ fn prefix_end(text: &str, room: usize) -> usize {
 }
 
 /// `text` cut or padded with spaces to exactly `width` columns.
-pub(crate) fn fit_to_width(text: &str, width: usize) -> String {
+pub fn fit_to_width(text: &str, width: usize) -> String {
     let cut = truncate_to_width(text, width);
     let pad = width.saturating_sub(display_width(&cut));
     format!("{cut}{}", " ".repeat(pad))

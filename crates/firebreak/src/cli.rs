@@ -27,6 +27,21 @@ pub enum Command {
     },
     /// Write a labelled evidence set of a simulated ransomware intrusion.
     Simulate(SimulateArgs),
+    /// Ingest, hunt and analyse: the incident report (HTML, Markdown, JSON) and IOC exports.
+    Investigate(Box<InvestigateArgs>),
+    /// Hunt with Sigma rules (the bundled pack by default) over a case or evidence paths.
+    Hunt(Box<HuntArgs>),
+    /// Map the attack surface of a scope of domains and address ranges.
+    Surface(Box<crate::cmd_surface::SurfaceArgs>),
+    /// Dissect a sample: hashes, structure, strings, YARA, config, capabilities, actor.
+    Sample(Box<crate::cmd_triage::SampleArgs>),
+    /// Scan files, folders, archives for IOCs, YARA matches and ransomware impact.
+    Scan(Box<crate::cmd_triage::ScanArgs>),
+    /// Backups: verify restore points and find the last clean one.
+    Backup {
+        #[command(subcommand)]
+        command: crate::cmd_triage::BackupCommand,
+    },
     /// Sigma rules: check which load.
     Rules {
         #[command(subcommand)]
@@ -141,6 +156,114 @@ pub struct TimelineArgs {
     pub read: ReadArgs,
 }
 
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HuntFormatArg {
+    Table,
+    Csv,
+    Jsonl,
+    Timesketch,
+}
+
+#[derive(ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LevelArg {
+    Informational,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// What a hunt runs: rules, IOCs, analytics.
+#[derive(Args, Debug)]
+pub struct HuntWith {
+    /// Sigma rule files or folders (repeatable). Default: the bundled rule pack.
+    #[arg(long, short, value_name = "PATH")]
+    pub rules: Vec<PathBuf>,
+    /// Also run the bundled rule pack when --rules is given.
+    #[arg(long)]
+    pub bundled: bool,
+    /// No Sigma rules at all (IOC and analytics only; with nothing else, it only
+    /// reads: the parse-only baseline of the hunt benchmark).
+    #[arg(long, conflicts_with_all = ["rules", "bundled"])]
+    pub no_sigma: bool,
+    /// Value for an `expand` placeholder: NAME=VALUE (repeatable).
+    #[arg(long, value_name = "NAME=VALUE")]
+    pub placeholder: Vec<String>,
+    /// IOC set (repeatable): plain list, CSV, STIX 2.1 bundle or MISP event JSON, by content.
+    #[arg(long, value_name = "FILE")]
+    pub ioc: Vec<PathBuf>,
+    /// Leaked-credential file (email:password, user:password, user:hash lines); logins by
+    /// its accounts are flagged. Secrets are kept only as SHA-256 digests, never printed.
+    #[arg(long, value_name = "FILE")]
+    pub leaks: Option<PathBuf>,
+    /// GeoIP database for "new country / network" on logins: iptoasn.com's ip2asn TSV
+    /// or MaxMind GeoLite2 ASN CSV.
+    #[arg(long, value_name = "FILE")]
+    pub geoip: Option<PathBuf>,
+    /// Thresholds and lists of the built-in analytics (YAML, the shape of the built-in
+    /// data/analytics.yaml of firebreak-analytics).
+    #[arg(long, value_name = "FILE")]
+    pub analytics_config: Option<PathBuf>,
+    /// Do not run the built-in analytics (remote access, chain, impact, exfiltration).
+    #[arg(long)]
+    pub no_analytics: bool,
+}
+
+#[derive(Args, Debug)]
+pub struct HuntArgs {
+    /// Case folder: hunt its stored events and store the detections in it.
+    #[arg(long, value_name = "DIR")]
+    pub case: Option<PathBuf>,
+    /// Evidence paths to hunt directly, without a case (nothing is stored).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub with: HuntWith,
+    /// Report only rules of this level or higher.
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    pub min_level: Option<LevelArg>,
+    /// Report only rules of these statuses (repeatable): stable, test, experimental, ...
+    #[arg(long, value_name = "STATUS")]
+    pub status: Vec<String>,
+    /// Report only rules carrying one of these tags (repeatable; attack.t1003 also selects attack.t1003.001).
+    #[arg(long, value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Leave out rules carrying one of these tags (repeatable).
+    #[arg(long, value_name = "TAG")]
+    pub exclude_tag: Vec<String>,
+    /// Do not store the detections in the case.
+    #[arg(long)]
+    pub no_store: bool,
+    #[arg(long, value_enum, default_value_t = HuntFormatArg::Table)]
+    pub format: HuntFormatArg,
+    /// Display zone for the table.
+    #[arg(long, default_value = "UTC")]
+    pub tz: String,
+    /// Matching threads for a case hunt (0 = all cores).
+    #[arg(long = "hunt-threads", default_value_t = 0)]
+    pub hunt_threads: usize,
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct InvestigateArgs {
+    /// Case folder (created if missing); the report goes to DIR/report unless --out.
+    #[arg(long, value_name = "DIR")]
+    pub case: PathBuf,
+    /// Evidence files, folders or archives to add first (none: re-analyse the case).
+    pub paths: Vec<PathBuf>,
+    #[command(flatten)]
+    pub with: HuntWith,
+    /// Folder for the report and exports (default: CASE/report).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub read: ReadArgs,
+    /// No progress bar.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum CaseCommand {
     /// Evidence, record accounting, rejected records and problems.
@@ -153,6 +276,11 @@ pub enum CaseCommand {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+    },
+    /// The latest investigation's storyline and open questions.
+    Summary {
+        #[arg(long, value_name = "DIR")]
+        case: PathBuf,
     },
     /// Re-hash every evidence file on disk and report any change.
     Verify {

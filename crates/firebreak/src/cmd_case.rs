@@ -16,6 +16,7 @@ pub fn run(c: &CaseCommand) -> Result<Outcome> {
             json,
         } => status(case, *rejected, *json),
         CaseCommand::Verify { case } => verify(case),
+        CaseCommand::Summary { case } => crate::cmd_summary::run(case),
     }
 }
 

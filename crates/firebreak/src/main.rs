@@ -6,12 +6,19 @@
 
 mod cli;
 mod cmd_case;
+mod cmd_hunt;
 mod cmd_ingest;
+mod cmd_investigate;
 mod cmd_rules;
 mod cmd_simulate;
+mod cmd_summary;
+mod cmd_surface;
 mod cmd_timeline;
+mod cmd_triage;
 mod opts;
 mod progress;
+mod report_files;
+mod rulesrc;
 
 use clap::Parser;
 
@@ -35,6 +42,12 @@ fn main() -> ExitCode {
         cli::Command::Timeline(a) => cmd_timeline::run(&a),
         cli::Command::Case { command } => cmd_case::run(&command),
         cli::Command::Simulate(a) => cmd_simulate::run(&a),
+        cli::Command::Investigate(a) => cmd_investigate::run(&a),
+        cli::Command::Hunt(a) => cmd_hunt::run(&a),
+        cli::Command::Surface(a) => cmd_surface::run(&a),
+        cli::Command::Sample(a) => cmd_triage::sample(&a),
+        cli::Command::Scan(a) => cmd_triage::scan(&a),
+        cli::Command::Backup { command } => cmd_triage::backup(&command),
         cli::Command::Rules { command } => cmd_rules::run(&command),
     };
     match result {

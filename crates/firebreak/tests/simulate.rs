@@ -94,7 +94,8 @@ fn simulated_intrusion_ingests_cleanly_and_truth_resolves() {
     assert!(Path::new(&sim).join("ns01/ns.log").exists());
 }
 
-/// examples/ holds what the simulator writes today (seed 1, one day of background).
+/// examples/ holds what the simulator writes today (seed 1, three days of background),
+/// and the leak list beside the archive is the one inside it.
 #[test]
 fn example_case_matches_the_simulator() {
     let dir = tempfile::tempdir().unwrap();
@@ -105,8 +106,13 @@ fn example_case_matches_the_simulator() {
         "--seed",
         "1",
         "--days",
-        "1",
+        "3",
     ]);
+    let leaks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/leaked-credentials.txt");
+    assert!(
+        std::fs::read(&leaks).unwrap() == std::fs::read(sim.join("leaks/combolist.txt")).unwrap(),
+        "examples/leaked-credentials.txt is stale: regenerate it (examples/README.md)"
+    );
     let example =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/ransomware-intrusion.tar.gz");
     let gz = flate2::read::GzDecoder::new(std::fs::File::open(&example).unwrap());

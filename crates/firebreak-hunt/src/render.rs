@@ -1,0 +1,196 @@
+//! Detections as a table, CSV, JSON lines or Timesketch JSONL. Log content is
+//! attacker-controlled: the table strips control characters, CSV guards cells against
+//! formula injection, JSON escapes by construction.
+
+use crate::detection::Detection;
+use firebreak_timeline::{csv_guard, fit_to_width, sanitize_terminal, truncate_to_width};
+use std::io::Write;
+
+/// Output formats for detections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Table,
+    Csv,
+    Jsonl,
+    Timesketch,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RenderError {
+    #[error("writing output: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("writing CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("writing JSON: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// How the table is drawn.
+#[derive(Debug, Clone)]
+pub struct TableOptions {
+    pub display_tz: chrono_tz::Tz,
+    /// Columns available; `None`: no limit.
+    pub width: Option<usize>,
+}
+
+/// Write `detections` in `format`.
+pub fn render(
+    format: Format,
+    table: &TableOptions,
+    detections: &[Detection],
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
+    match format {
+        Format::Table => render_table(table, detections, out),
+        Format::Csv => render_csv(detections, out),
+        Format::Jsonl => render_jsonl(detections, out),
+        Format::Timesketch => render_timesketch(detections, out),
+    }
+}
+
+/// `path#line:12` style provenance.
+pub fn provenance(d: &Detection) -> String {
+    let loc = d.source.location;
+    format!("{}#{}:{}", d.source.path, loc.kind(), loc.value())
+}
+
+/// The one-line "what" of a detection: the matched value or the most telling key field.
+pub fn summary(d: &Detection) -> String {
+    if let Some(m) = &d.matched {
+        return m.clone();
+    }
+    let pick = ["process.command_line", "url", "file.path", "message"];
+    pick.iter()
+        .find_map(|k| d.key_fields.iter().find(|(n, _)| n == k))
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+const COLS: [(&str, usize); 5] = [
+    ("TIME", 19),
+    ("LEVEL", 13),
+    ("HOST", 14),
+    ("USER", 18),
+    ("RULE", 40),
+];
+
+fn render_table(
+    o: &TableOptions,
+    ds: &[Detection],
+    out: &mut dyn Write,
+) -> Result<(), RenderError> {
+    let fixed: usize = COLS.iter().map(|(_, w)| w + 1).sum();
+    let rest = o.width.map(|w| w.saturating_sub(fixed).max(20));
+    let head: Vec<String> = COLS.iter().map(|(h, w)| fit_to_width(h, *w)).collect();
+    writeln!(out, "{} WHAT / WHERE", head.join(" "))?;
+    for d in ds {
+        let time = d
+            .time
+            .to_datetime()
+            .with_timezone(&o.display_tz)
+            .format("%Y-%m-%d %H:%M:%S")
+            .to_string();
+        let cells = [
+            time,
+            d.level.clone(),
+            d.host.clone().unwrap_or_default(),
+            d.user.clone().unwrap_or_default(),
+            d.title.clone(),
+        ];
+        let mut line = String::new();
+        for (cell, (_, w)) in cells.iter().zip(COLS) {
+            line.push_str(&fit_to_width(&sanitize_terminal(cell), w));
+            line.push(' ');
+        }
+        let what = format!("{}  @ {}", summary(d), provenance(d));
+        let what = sanitize_terminal(&what);
+        match rest {
+            Some(w) => line.push_str(&truncate_to_width(&what, w)),
+            None => line.push_str(&what),
+        }
+        writeln!(out, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
+
+const CSV_HEADER: [&str; 13] = [
+    "time",
+    "kind",
+    "level",
+    "rule_id",
+    "title",
+    "status",
+    "attack",
+    "host",
+    "user",
+    "summary",
+    "evidence",
+    "location",
+    "event_ref",
+];
+
+fn render_csv(ds: &[Detection], out: &mut dyn Write) -> Result<(), RenderError> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record(CSV_HEADER)?;
+    for d in ds {
+        let loc = d.source.location;
+        let cells = [
+            d.time.to_rfc3339(),
+            d.kind.as_str().to_string(),
+            d.level.clone(),
+            d.rule_key.clone(),
+            d.title.clone(),
+            d.status.clone().unwrap_or_default(),
+            d.attack.join(" "),
+            d.host.clone().unwrap_or_default(),
+            d.user.clone().unwrap_or_default(),
+            summary(d),
+            d.source.path.clone(),
+            format!("{}:{}", loc.kind(), loc.value()),
+            d.source
+                .event_ref
+                .map(|r| r.to_string())
+                .unwrap_or_default(),
+        ];
+        w.write_record(cells.iter().map(|c| csv_guard(c).into_owned()))?;
+    }
+    w.flush()?;
+    Ok(())
+}
+
+fn render_jsonl(ds: &[Detection], out: &mut dyn Write) -> Result<(), RenderError> {
+    for d in ds {
+        serde_json::to_writer(&mut *out, d)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Timesketch: one event per detection with the required `message`, `datetime`,
+/// `timestamp_desc` and `timestamp`, a fixed set of string fields (one type each, far
+/// below the field-count ceiling) and the rule's tags as Timesketch `tag`s.
+fn render_timesketch(ds: &[Detection], out: &mut dyn Write) -> Result<(), RenderError> {
+    for d in ds {
+        let loc = d.source.location;
+        let v = serde_json::json!({
+            "message": format!("[{}] {}: {}", d.level, d.title, summary(d)),
+            "datetime": d.time.to_rfc3339(),
+            "timestamp": d.time.micros(),
+            "timestamp_desc": "Detection",
+            "detection_kind": d.kind.as_str(),
+            "rule_id": d.rule_key,
+            "rule_title": d.title,
+            "rule_level": d.level,
+            "rule_status": d.status.clone().unwrap_or_default(),
+            "attack_techniques": d.attack.join(" "),
+            "hostname": d.host.clone().unwrap_or_default(),
+            "username": d.user.clone().unwrap_or_default(),
+            "evidence_path": d.source.path,
+            "evidence_location": format!("{}:{}", loc.kind(), loc.value()),
+            "tag": d.tags,
+        });
+        serde_json::to_writer(&mut *out, &v)?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
