@@ -197,3 +197,145 @@ fn metadata_accessors() {
     .collect();
     assert_eq!(set.matches(&e).len(), 1);
 }
+
+const RAR_RULE: &str = "\
+title: Data Compressed - rar.exe
+id: 6f3e2987-db24-4c78-a860-b4f4095a7095
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    sel:
+        Image|endswith: '\\rar.exe'
+    condition: sel
+---
+title: Login on jump host
+id: df0841c0-9846-4e9f-ad8a-7df91571771b
+name: jump_login
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    sel:
+        Image|endswith: '\\mstsc.exe'
+    condition: sel
+---
+title: Whoami
+id: 0f0c4a58-5c7e-4f7a-8a58-3c1b1f0f0c01
+logsource:
+    product: windows
+    category: process_creation
+detection:
+    sel:
+        Image|endswith: '\\whoami.exe'
+    condition: sel
+";
+
+fn sysmon1(image: &str, user: &str) -> Event {
+    win(
+        "Microsoft-Windows-Sysmon/Operational",
+        "1",
+        &[("Image", image), ("User", user)],
+    )
+}
+
+fn titles(set: &RuleSet, e: &Event) -> Vec<String> {
+    let compiled: Vec<String> = set
+        .matches(e)
+        .iter()
+        .map(|r| r.title().to_string())
+        .collect();
+    let reference: Vec<String> = set
+        .matches_reference(e)
+        .iter()
+        .map(|r| r.title().to_string())
+        .collect();
+    assert_eq!(compiled, reference, "compiled and reference disagree");
+    compiled
+}
+
+/// The specification's own example: the filter names two rules by id; the admin
+/// account's activity is suppressed for those rules only.
+#[test]
+fn the_spec_filter_example_suppresses_only_the_rules_it_names() {
+    let filter = "\
+title: Filter Administrator account
+description: The valid administrator account start with adm_
+logsource:
+    category: process_creation
+    product: windows
+filter:
+    rules:
+        - 6f3e2987-db24-4c78-a860-b4f4095a7095 # Data Compressed - rar.exe
+        - df0841c0-9846-4e9f-ad8a-7df91571771b # Login on jump host
+    selection:
+        User|startswith: 'adm_'
+    condition: selection
+";
+    let set = load(&format!("{RAR_RULE}---\n{filter}"));
+    assert_eq!(set.filters().len(), 1);
+    assert!(titles(&set, &sysmon1("C:\\t\\rar.exe", "adm_anna")).is_empty());
+    assert!(titles(&set, &sysmon1("C:\\w\\mstsc.exe", "adm_anna")).is_empty());
+    assert_eq!(
+        titles(&set, &sysmon1("C:\\t\\rar.exe", "bob")),
+        ["Data Compressed - rar.exe"]
+    );
+    // A rule the filter does not name keeps firing for the admin account.
+    assert_eq!(
+        titles(&set, &sysmon1("C:\\w\\whoami.exe", "adm_anna")),
+        ["Whoami"]
+    );
+}
+
+/// Rules are named by `name` as well as by id; a filter for another logsource does
+/// not touch them; a filter naming no rule applies to every rule of its logsource.
+#[test]
+fn filters_by_name_by_logsource_and_for_all_rules() {
+    let by_name = "\
+title: Jump host admins
+logsource:
+    product: windows
+    category: process_creation
+filter:
+    rules: [jump_login]
+    selection:
+        User: 'ops'
+    condition: selection
+---
+title: Other logsource
+logsource:
+    product: linux
+    category: process_creation
+filter:
+    rules: [6f3e2987-db24-4c78-a860-b4f4095a7095]
+    selection:
+        User: 'ops'
+    condition: selection
+";
+    let set = load(&format!("{RAR_RULE}---\n{by_name}"));
+    assert!(titles(&set, &sysmon1("C:\\w\\mstsc.exe", "ops")).is_empty());
+    assert_eq!(
+        titles(&set, &sysmon1("C:\\t\\rar.exe", "ops")),
+        ["Data Compressed - rar.exe"],
+        "a linux filter does not apply to a windows rule"
+    );
+    let all = "\
+title: Build server
+logsource:
+    product: windows
+    category: process_creation
+filter:
+    rules: []
+    selection:
+        User: 'svc_build'
+    condition: selection
+";
+    let set = load(&format!("{RAR_RULE}---\n{all}"));
+    for image in ["C:\\t\\rar.exe", "C:\\w\\mstsc.exe", "C:\\w\\whoami.exe"] {
+        assert!(
+            titles(&set, &sysmon1(image, "svc_build")).is_empty(),
+            "{image}"
+        );
+        assert_eq!(titles(&set, &sysmon1(image, "bob")).len(), 1, "{image}");
+    }
+}
