@@ -15,15 +15,8 @@ pub enum Format {
     Timesketch,
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum RenderError {
-    #[error("writing output: {0}")]
-    Io(#[from] std::io::Error),
-    #[error("writing CSV: {0}")]
-    Csv(#[from] csv::Error),
-    #[error("writing JSON: {0}")]
-    Json(#[from] serde_json::Error),
-}
+/// The same errors as the timeline's renderers.
+pub use firebreak_timeline::RenderError;
 
 /// How the table is drawn.
 #[derive(Debug, Clone)]

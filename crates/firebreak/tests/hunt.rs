@@ -44,18 +44,9 @@ fn simulated_case() -> Sim {
     let sim = dir.path().join("sim");
     // Three background days: enough history for "new source" and for the nightly
     // backup (the decoy) to be seen recurring.
-    run_ok(&[
-        "simulate",
-        sim.to_str().unwrap(),
-        "--seed",
-        "3",
-        "--days",
-        "3",
-    ]);
+    let truth = simulate(&sim, 3, 3);
     let case = dir.path().join("case");
     ingest(&case, &[&sim]);
-    let truth =
-        serde_json::from_str(&std::fs::read_to_string(sim.join("truth.json")).unwrap()).unwrap();
     Sim {
         _dir: dir,
         sim,

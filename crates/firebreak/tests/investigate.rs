@@ -4,7 +4,6 @@
 mod common;
 
 use common::*;
-use firebreak_simulate::truth::Truth;
 use serde_json::Value;
 use std::path::Path;
 
@@ -26,16 +25,7 @@ fn investigate(case: &Path, extra: &[&str]) -> (String, String) {
 fn investigate_writes_the_report_and_its_iocs_hunt_the_case() {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
-    run_ok(&[
-        "simulate",
-        sim.to_str().unwrap(),
-        "--seed",
-        "11",
-        "--days",
-        "3",
-    ]);
-    let truth: Truth =
-        serde_json::from_str(&std::fs::read_to_string(sim.join("truth.json")).unwrap()).unwrap();
+    let truth = simulate(&sim, 11, 3);
     let case = dir.path().join("case");
     let leaks = sim.join("leaks/combolist.txt");
     let (out, err) = investigate(

@@ -100,14 +100,7 @@ fn simulated_intrusion_ingests_cleanly_and_truth_resolves() {
 fn example_case_matches_the_simulator() {
     let dir = tempfile::tempdir().unwrap();
     let sim = dir.path().join("sim");
-    run_ok(&[
-        "simulate",
-        sim.to_str().unwrap(),
-        "--seed",
-        "1",
-        "--days",
-        "3",
-    ]);
+    simulate(&sim, 1, 3);
     let leaks = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/leaked-credentials.txt");
     assert!(
         std::fs::read(&leaks).unwrap() == std::fs::read(sim.join("leaks/combolist.txt")).unwrap(),

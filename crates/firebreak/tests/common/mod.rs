@@ -72,3 +72,18 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     out.sort();
     out
 }
+
+/// `firebreak simulate DIR --seed SEED --days DAYS` and the truth it wrote.
+pub fn simulate(dir: &Path, seed: u64, days: u32) -> firebreak_simulate::truth::Truth {
+    let (seed, days) = (seed.to_string(), days.to_string());
+    run_ok(&[
+        "simulate",
+        dir.to_str().unwrap(),
+        "--seed",
+        &seed,
+        "--days",
+        &days,
+    ]);
+    let text = std::fs::read_to_string(dir.join("truth.json")).expect("truth.json");
+    serde_json::from_str(&text).expect("truth.json parses")
+}
