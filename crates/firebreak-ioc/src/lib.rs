@@ -62,6 +62,7 @@ mod stix;
 mod stix_pattern;
 mod types;
 mod value;
+mod write;
 
 pub use csvfmt::parse_csv;
 pub use error::{IocError, Position, Reason};
@@ -72,6 +73,7 @@ pub use misp::parse_misp;
 pub use plain::parse_plain;
 pub use stix::parse_stix;
 pub use value::MIN_SUBSTRING;
+pub use write::{deterministic_uuid, stix_pattern};
 
 use serde_json::Value;
 

@@ -12,44 +12,7 @@ use std::io::{self, Write};
 pub const PRODUCER: &str = "Firebreak";
 
 /// A STIX pattern string literal: `'`, with `\` and `'` escaped.
-fn stix_string(v: &str) -> String {
-    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-/// The last component of a path (either separator).
-fn basename(path: &str) -> &str {
-    path.rsplit(['\\', '/']).next().unwrap_or(path)
-}
-
-/// The STIX 2.1 pattern of an indicator, or `None` for a kind STIX cannot express.
-///
-/// A `file_path` is exported as `file:name` of its last component (STIX puts the
-/// directory in `file:parent_directory_ref.path`, which would need an `AND` that
-/// one-value-at-a-time consumers such as firebreak-ioc reject); the full path stays
-/// in the indicator's name and description.
-pub fn stix_pattern(kind: &str, value: &str) -> Option<String> {
-    let v = value.trim();
-    let path = match kind {
-        "ipv4" | "cidr" => "ipv4-addr:value",
-        "ipv6" => "ipv6-addr:value",
-        "domain" => "domain-name:value",
-        "url" => "url:value",
-        "email" => "email-addr:value",
-        "md5" => "file:hashes.MD5",
-        "sha1" => "file:hashes.'SHA-1'",
-        "sha256" => "file:hashes.'SHA-256'",
-        "sha512" => "file:hashes.'SHA-512'",
-        "file_name" => "file:name",
-        "file_path" => {
-            return Some(format!("[file:name = {}]", stix_string(basename(v))));
-        }
-        "user" => "user-account:user_id",
-        "command_line" => "process:command_line",
-        "registry_key" => "windows-registry-key:key",
-        _ => return None,
-    };
-    Some(format!("[{path} = {}]", stix_string(v)))
-}
+pub use firebreak_ioc::stix_pattern;
 
 /// STIX `indicator_types` (open vocabulary): accounts are `compromised`, everything
 /// else `malicious-activity`.

@@ -2,30 +2,11 @@
 
 use firebreak_analysis::Investigation;
 use firebreak_event::Timestamp;
-use sha2::{Digest, Sha256};
 
-/// A UUID (RFC 9562 version 4 layout: version and variant bits set) whose 122 other
-/// bits are the first bits of SHA-256(`namespace` NUL `content`): the same content
-/// always gets the same id, so re-exporting a case does not create new objects.
+/// A deterministic UUID from a namespace and content (see
+/// [`firebreak_ioc::deterministic_uuid`]).
 pub fn uuid(namespace: &str, content: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(namespace.as_bytes());
-    h.update([0u8]);
-    h.update(content.as_bytes());
-    let d = h.finalize();
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &hex[..8],
-        &hex[8..12],
-        &hex[12..16],
-        &hex[16..20],
-        &hex[20..]
-    )
+    firebreak_ioc::deterministic_uuid(namespace, content)
 }
 
 /// STIX timestamp: UTC, millisecond precision, `Z` (`2026-11-24T02:11:41.000Z`).

@@ -4,33 +4,13 @@
 
 use crate::extract::IocKind;
 use crate::sample::SampleCard;
+use firebreak_ioc::stix_pattern;
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
 /// The producer named in the exports.
 pub const PRODUCER: &str = "Firebreak";
 
-/// A deterministic UUID (version-4 layout) from a namespace and content.
-pub fn uuid(namespace: &str, content: &str) -> String {
-    let mut h = Sha256::new();
-    h.update(namespace.as_bytes());
-    h.update([0u8]);
-    h.update(content.as_bytes());
-    let d = h.finalize();
-    let mut b = [0u8; 16];
-    b.copy_from_slice(&d[..16]);
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let x = hex::encode(b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &x[..8],
-        &x[8..12],
-        &x[12..16],
-        &x[16..20],
-        &x[20..]
-    )
-}
+pub use firebreak_ioc::deterministic_uuid as uuid;
 
 /// One exported indicator: (firebreak-ioc type name, value, context).
 pub fn indicators(card: &SampleCard) -> Vec<(&'static str, String, String)> {
@@ -78,28 +58,6 @@ pub fn indicators(card: &SampleCard) -> Vec<(&'static str, String, String)> {
     let mut seen = std::collections::HashSet::new();
     out.retain(|(k, v, _)| seen.insert((*k, v.clone())));
     out
-}
-
-fn stix_string(v: &str) -> String {
-    format!("'{}'", v.replace('\\', "\\\\").replace('\'', "\\'"))
-}
-
-fn stix_pattern(kind: &str, value: &str) -> Option<String> {
-    let path = match kind {
-        "ipv4" => "ipv4-addr:value",
-        "domain" => "domain-name:value",
-        "url" => "url:value",
-        "email" => "email-addr:value",
-        "md5" => "file:hashes.MD5",
-        "sha1" => "file:hashes.'SHA-1'",
-        "sha256" => "file:hashes.'SHA-256'",
-        "sha512" => "file:hashes.'SHA-512'",
-        "file_name" => "file:name",
-        "command_line" => "process:command_line",
-        "registry_key" => "windows-registry-key:key",
-        _ => return None,
-    };
-    Some(format!("[{path} = {}]", stix_string(value)))
 }
 
 fn all_indicators(cards: &[SampleCard]) -> Vec<(&'static str, String, String)> {
