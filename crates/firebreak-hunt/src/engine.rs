@@ -51,26 +51,17 @@ pub(crate) struct Worker<'m, 'a> {
 }
 
 impl<'m, 'a> Worker<'m, 'a> {
+    /// One per matching thread for the whole hunt: the engine's per-event buffers
+    /// grow to the rule set's size once.
     pub fn new(m: &'m Matchers<'a>) -> Self {
-        Self::with_scratch(m, Scratch::default())
-    }
-
-    /// A worker reusing another's scratch space: the engine's per-event buffers grow
-    /// to the rule set's size once, not once per file.
-    pub fn with_scratch(m: &'m Matchers<'a>, scratch: Scratch) -> Self {
         Worker {
             m,
-            scratch,
+            scratch: Scratch::default(),
             hits: Vec::new(),
             found: Vec::new(),
             correlated: Vec::new(),
             events: 0,
         }
-    }
-
-    /// Give back the scratch space for the next worker.
-    pub fn take_scratch(&mut self) -> Scratch {
-        std::mem::take(&mut self.scratch)
     }
 
     /// Run every matcher over `event`, whose provenance is `source`.

@@ -1,38 +1,42 @@
-//! Hunting evidence paths directly: each reader thread matches the events of the file
-//! it reads as they come; nothing is stored. The analytics, when asked for, take the
-//! events in batches under a lock; their event refs encode file and location.
+//! Hunting evidence paths directly: the reader threads hand each file's events in
+//! batches to matching threads (one per core), so parsing and matching overlap;
+//! nothing is stored. The analytics, when asked for, take each batch under a lock
+//! after it was matched; their event refs encode file and location.
 
 use crate::detection::{Detection, Source};
 use crate::engine::{Matchers, Worker};
 use crate::{HuntOptions, HuntOutcome};
+use crossbeam_channel::{bounded, Receiver, Sender};
 use firebreak_analytics::Analytics;
 use firebreak_event::{Event, EventSink, Location, Rejected};
 use firebreak_ingest::{FileRef, FileSinks, IngestOptions, Progress};
-use firebreak_sigma::{RuleSet, Scratch};
+use firebreak_sigma::RuleSet;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::time::Instant;
 
-type Collected = (Vec<Detection>, Vec<(usize, Event, Source)>, u64);
-
-struct Sinks<'m, 'a> {
-    m: &'m Matchers<'a>,
-    found: Mutex<Collected>,
-    analytics: Option<Mutex<Analytics>>,
-    /// File number → display path, for the analytics' refs.
-    paths: Mutex<HashMap<u64, String>>,
-    /// Scratch spaces of finished files, for the next files (one per reader thread
-    /// in steady state).
-    scratch: Mutex<Vec<Scratch>>,
+/// A run of one file's events, handed from a reader thread to the matching threads.
+struct Batch {
+    path: Arc<str>,
+    file: u64,
+    events: Vec<Event>,
 }
 
-struct Sink<'s, 'm, 'a> {
-    sinks: &'s Sinks<'m, 'a>,
-    worker: Worker<'m, 'a>,
-    path: String,
-    file: u64,
-    batch: Vec<(i64, Event)>,
+/// What each matching thread found.
+type Collected = (Vec<Detection>, Vec<(usize, Event, Source)>, u64);
+
+struct Sinks<'a> {
+    tx: Sender<Batch>,
+    analytics: Option<&'a Mutex<Analytics>>,
+    /// File number → display path, for the analytics' refs.
+    paths: Mutex<HashMap<u64, String>>,
+}
+
+struct Sink<'s, 'a> {
+    sinks: &'s Sinks<'a>,
+    batch: Batch,
 }
 
 const BATCH: usize = 1024;
@@ -61,73 +65,74 @@ fn decode_ref(r: i64) -> (u64, Location) {
     (r >> (VALUE_BITS + KIND_BITS), loc)
 }
 
-impl Sink<'_, '_, '_> {
-    fn flush(&mut self) {
-        let Some(a) = &self.sinks.analytics else {
+impl Sink<'_, '_> {
+    fn send(&mut self) {
+        if self.batch.events.is_empty() {
             return;
-        };
-        let mut a = a.lock().unwrap_or_else(|p| p.into_inner());
-        for (r, e) in self.batch.drain(..) {
-            a.observe(r, &e);
         }
+        let events = std::mem::replace(&mut self.batch.events, Vec::with_capacity(BATCH));
+        let _ = self.sinks.tx.send(Batch {
+            path: self.batch.path.clone(),
+            file: self.batch.file,
+            events,
+        });
     }
 }
 
-impl EventSink for Sink<'_, '_, '_> {
+impl EventSink for Sink<'_, '_> {
     fn accept(&mut self, event: Event) {
-        let path = &self.path;
-        let location = event.provenance.location;
-        self.worker.event(&event, || Source {
-            path: path.clone(),
-            location,
-            evidence_id: None,
-            event_ref: None,
-        });
-        if self.sinks.analytics.is_some() {
-            self.batch.push((encode_ref(self.file, location), event));
-            if self.batch.len() >= BATCH {
-                self.flush();
-            }
+        self.batch.events.push(event);
+        if self.batch.events.len() >= BATCH {
+            self.send();
         }
     }
     fn record_done(&mut self) {}
     fn reject(&mut self, _rejected: Rejected) {}
 }
 
-impl<'s, 'm, 'a> FileSinks for &'s Sinks<'m, 'a> {
-    type Sink = Sink<'s, 'm, 'a>;
+impl<'s, 'a> FileSinks for &'s Sinks<'a> {
+    type Sink = Sink<'s, 'a>;
     fn open(&self, file: &FileRef) -> Self::Sink {
         let path = file.meta.display_path.clone();
         if self.analytics.is_some() {
             let mut paths = self.paths.lock().unwrap_or_else(|p| p.into_inner());
             paths.insert(file.index, path.clone());
         }
-        let scratch = self
-            .scratch
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .pop()
-            .unwrap_or_default();
         Sink {
             sinks: self,
-            worker: Worker::with_scratch(self.m, scratch),
-            path,
-            file: file.index,
-            batch: Vec::new(),
+            batch: Batch {
+                path: path.into(),
+                file: file.index,
+                events: Vec::with_capacity(BATCH),
+            },
         }
     }
     fn close(&self, _file: &FileRef, mut sink: Self::Sink, _note: Option<String>) {
-        sink.flush();
-        let scratch = sink.worker.take_scratch();
-        self.scratch
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(scratch);
-        let mut found = self.found.lock().unwrap_or_else(|p| p.into_inner());
-        found.0.extend(sink.worker.found);
-        found.1.extend(sink.worker.correlated);
-        found.2 += sink.worker.events;
+        sink.send();
     }
+}
+
+/// One matching thread: every batch through the matchers, then to the analytics.
+fn work(rx: Receiver<Batch>, m: &Matchers<'_>, analytics: Option<&Mutex<Analytics>>) -> Collected {
+    let mut w = Worker::new(m);
+    for batch in rx {
+        for e in &batch.events {
+            let location = e.provenance.location;
+            w.event(e, || Source {
+                path: batch.path.to_string(),
+                location,
+                evidence_id: None,
+                event_ref: None,
+            });
+        }
+        if let Some(a) = analytics {
+            let mut a = a.lock().unwrap_or_else(|p| p.into_inner());
+            for e in &batch.events {
+                a.observe(encode_ref(batch.file, e.provenance.location), e);
+            }
+        }
+    }
+    (w.found, w.correlated, w.events)
 }
 
 /// Run `rules` (and the analytics, if configured) over the evidence under `paths`
@@ -142,23 +147,39 @@ pub fn hunt_paths(
 ) -> HuntOutcome {
     let started = Instant::now();
     let m = Matchers::new(rules, opts.iocs.as_ref(), &opts.selection);
-    let sinks = Sinks {
-        m: &m,
-        found: Mutex::new((Vec::new(), Vec::new(), 0)),
-        analytics: opts
-            .analytics
-            .clone()
-            .map(|c| Mutex::new(Analytics::new(c))),
-        paths: Mutex::new(HashMap::new()),
-        scratch: Mutex::new(Vec::new()),
-    };
-    let report = firebreak_ingest::read_each(paths, read, progress, &&sinks);
-    let files = sinks.paths.into_inner().unwrap_or_else(|p| p.into_inner());
-    let (mut found, correlated, events) =
-        sinks.found.into_inner().unwrap_or_else(|p| p.into_inner());
-    let analytics = sinks
+    let analytics = opts
         .analytics
-        .map(|a| a.into_inner().unwrap_or_else(|p| p.into_inner()).finish());
+        .clone()
+        .map(|c| Mutex::new(Analytics::new(c)));
+    let threads = crate::threads(opts.threads);
+    let (tx, rx) = bounded::<Batch>(threads * 4);
+    let sinks = Sinks {
+        tx,
+        analytics: analytics.as_ref(),
+        paths: Mutex::new(HashMap::new()),
+    };
+    let (report, results, files) = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let (rx, m, a) = (rx.clone(), &m, analytics.as_ref());
+                s.spawn(move || work(rx, m, a))
+            })
+            .collect();
+        drop(rx);
+        let report = firebreak_ingest::read_each(paths, read, progress, &&sinks);
+        let Sinks { tx, paths, .. } = sinks;
+        drop(tx); // the matching threads finish the queue and stop
+        let results: Vec<Collected> = workers.into_iter().filter_map(|h| h.join().ok()).collect();
+        (report, results, paths)
+    });
+    let files = files.into_inner().unwrap_or_else(|p| p.into_inner());
+    let (mut found, mut correlated, mut events) = (Vec::new(), Vec::new(), 0);
+    for (f, c, n) in results {
+        found.extend(f);
+        correlated.extend(c);
+        events += n;
+    }
+    let analytics = analytics.map(|a| a.into_inner().unwrap_or_else(|p| p.into_inner()).finish());
     if let Some(a) = &analytics {
         let source_of = |r: i64| {
             let (file, location) = decode_ref(r);

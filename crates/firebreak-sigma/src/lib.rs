@@ -138,8 +138,9 @@ impl RuleSet {
     pub fn load(sources: &[(String, String)], opts: &LoadOptions) -> (RuleSet, Vec<LoadError>) {
         let mut set = RuleSet::default();
         let mut errors = Vec::new();
-        for (origin, text) in sources {
-            for (n, doc) in rule::parse_source(origin, text, &opts.placeholders) {
+        for (origin, docs) in sources.iter().zip(parse_all(sources, opts)) {
+            let origin = &origin.0;
+            for (n, doc) in docs {
                 match doc {
                     Ok(Doc::Rule(r)) => set.add_rule(origin, r, &opts.mapping),
                     Ok(Doc::Correlation(c)) => {
@@ -348,6 +349,33 @@ impl RuleKey for &Rule {
     fn describe(&self) -> String {
         format!("rule '{}'", self.meta.label())
     }
+}
+
+/// Every source parsed into its documents, on all cores (YAML parsing dominates
+/// loading thousands of rules), in the order given.
+fn parse_all(
+    sources: &[(String, String)],
+    opts: &LoadOptions,
+) -> Vec<Vec<(usize, Result<Doc, LoadError>)>> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let chunk = sources.len().div_ceil(threads).max(1);
+    let parse = |part: &[(String, String)]| -> Vec<_> {
+        part.iter()
+            .map(|(origin, text)| rule::parse_source(origin, text, &opts.placeholders))
+            .collect()
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = sources
+            .chunks(chunk)
+            .map(|part| (part, s.spawn(move || parse(part))))
+            .collect();
+        // A chunk whose thread died is parsed again here, so no source is ever
+        // skipped silently (and a parser panic shows instead of vanishing).
+        handles
+            .into_iter()
+            .flat_map(|(part, h)| h.join().unwrap_or_else(|_| parse(part)))
+            .collect()
+    })
 }
 
 /// A filter applies to a rule it names (by id or name), or to every rule when it names
