@@ -7,7 +7,7 @@ use std::path::PathBuf;
 #[command(
     name = "firebreak",
     version,
-    about = "Incident-response workbench: evidence in, one timeline out"
+    about = "Incident-response workbench: evidence into one timeline, hunting, triage, the attack surface, and the incident report"
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -20,7 +20,7 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Show the merged timeline of a case, or of evidence paths without a case.
     Timeline(Box<TimelineArgs>),
-    /// Case housekeeping: status, chain-of-custody verification.
+    /// Case housekeeping: status, chain-of-custody verification, the latest investigation's summary.
     Case {
         #[command(subcommand)]
         command: CaseCommand,
