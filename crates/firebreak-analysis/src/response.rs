@@ -83,21 +83,21 @@ pub(crate) fn containment(ctx: &Ctx<'_>, f: &Findings<'_>, attack: &[&Signal]) -
 fn sessions(ctx: &Ctx<'_>, f: &Findings<'_>, attack: &[&Signal]) -> Vec<String> {
     let mut out = Vec::new();
     if let Some(ia) = f.ia {
+        let session = |id: &str| {
+            format!(
+                "gateway session {id} on {} ({} from {})",
+                ia.via,
+                ia.account,
+                ia.source_ip.as_deref().unwrap_or("?")
+            )
+        };
         for s in attack.iter().filter(|s| {
             s.host
                 .as_deref()
                 .is_some_and(|h| crate::initial_access::is_via(f.ia, h))
         }) {
             if let Some(id) = session_id(&s.summary) {
-                push_unique(
-                    &mut out,
-                    &format!(
-                        "gateway session {id} on {} ({} from {})",
-                        ia.via,
-                        ia.account,
-                        ia.source_ip.as_deref().unwrap_or("?")
-                    ),
-                );
+                push_unique(&mut out, &session(id));
             }
         }
         for r in &ia.reasons {
@@ -106,15 +106,7 @@ fn sessions(ctx: &Ctx<'_>, f: &Findings<'_>, attack: &[&Signal]) -> Vec<String> 
                 .nth(1)
                 .and_then(|x| x.split([',', ')']).next())
             {
-                push_unique(
-                    &mut out,
-                    &format!(
-                        "gateway session {id} on {} ({} from {})",
-                        ia.via,
-                        ia.account,
-                        ia.source_ip.as_deref().unwrap_or("?")
-                    ),
-                );
+                push_unique(&mut out, &session(id));
             }
         }
     }

@@ -574,26 +574,7 @@ pub(crate) const S_USER_NAME: usize = 4;
 const S_MESSAGE: usize = STRS;
 
 /// Normalised names of the optional strings, by position.
-const STR_NAMES: [&str; STRS] = [
-    "host",
-    "event_id",
-    "channel",
-    "provider",
-    "user.name",
-    "user.domain",
-    "user.sid",
-    "process.image",
-    "process.command_line",
-    "process.parent_image",
-    "process.hashes",
-    "network.src_ip",
-    "network.dst_ip",
-    "network.protocol",
-    "file.path",
-    "file.hashes",
-    "url",
-    "domain",
-];
+const STR_NAMES: [&str; STRS] = firebreak_event::NORMALISED_TEXT;
 
 /// One record of a segment, borrowed.
 pub(crate) struct Record<'a> {

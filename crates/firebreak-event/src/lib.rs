@@ -286,6 +286,30 @@ impl Event {
     }
 }
 
+/// The optional text fields of the normalised model, by name, in a fixed order:
+/// [`Event::normalised`] answers each of them. The case's segment layout stores them
+/// in this order, and Sigma's prefilter knows they are not in the scanned text.
+pub const NORMALISED_TEXT: [&str; 18] = [
+    "host",
+    "event_id",
+    "channel",
+    "provider",
+    "user.name",
+    "user.domain",
+    "user.sid",
+    "process.image",
+    "process.command_line",
+    "process.parent_image",
+    "process.hashes",
+    "network.src_ip",
+    "network.dst_ip",
+    "network.protocol",
+    "file.path",
+    "file.hashes",
+    "url",
+    "domain",
+];
+
 /// Original fields in source order. Names are unique; a later `push` of an existing
 /// name gets a numeric suffix (`Data`, `Data_2`, ...) so nothing is lost.
 ///

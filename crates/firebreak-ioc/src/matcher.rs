@@ -305,6 +305,12 @@ impl<'a, F: FnMut(IocHit<'a>)> Scan<'a, '_, F> {
         }
     }
 
+    /// The lookup key: `text` lower-cased, in the reused buffer.
+    fn set_lower(&mut self, text: &str) {
+        self.buf.clear();
+        self.buf.push_str(&text.to_lowercase());
+    }
+
     fn lookup(&mut self, index: &'a Index, field: &'a str, value: &'a str) {
         let ids = get(index, &self.buf);
         self.emit(ids, field, value, |_| true);
@@ -400,14 +406,10 @@ impl<'a, F: FnMut(IocHit<'a>)> Scan<'a, '_, F> {
 
     fn path(&mut self, field: &'a str, value: &'a str) {
         let m = self.m;
-        self.buf.clear();
-        self.buf.push_str(value);
-        self.buf = self.buf.to_lowercase();
+        self.set_lower(value);
         self.lookup(&m.paths, field, value);
         let base = value.rsplit(['\\', '/']).next().unwrap_or(value);
-        self.buf.clear();
-        self.buf.push_str(base);
-        self.buf = self.buf.to_lowercase();
+        self.set_lower(base);
         self.lookup(&m.names, field, base);
     }
 
@@ -443,9 +445,7 @@ impl<'a, F: FnMut(IocHit<'a>)> Scan<'a, '_, F> {
 
     fn email(&mut self, field: &'a str, value: &'a str) {
         let m = self.m;
-        self.buf.clear();
-        self.buf.push_str(value);
-        self.buf = self.buf.to_lowercase();
+        self.set_lower(value);
         self.lookup(&m.emails, field, value);
     }
 

@@ -17,31 +17,17 @@ const MIN_NEEDLE: usize = 3;
 
 /// Names whose value may come from the normalised model rather than an original field
 /// (not in the scanned text), plus the timestamp aliases.
-const NOT_SCANNED: [&str; 23] = [
-    "host",
-    "event_id",
-    "channel",
-    "provider",
-    "user.name",
-    "user.domain",
-    "user.sid",
-    "process.image",
-    "process.command_line",
-    "process.parent_image",
-    "process.hashes",
-    "network.src_ip",
-    "network.dst_ip",
-    "network.protocol",
-    "file.path",
-    "file.hashes",
-    "url",
-    "domain",
+const NOT_SCANNED: [&str; 5] = [
     "timestamp_desc",
     "source",
     "timestamp",
     "@timestamp",
     "_time",
 ];
+
+fn not_scanned(name: &str) -> bool {
+    firebreak_event::NORMALISED_TEXT.contains(&name) || NOT_SCANNED.contains(&name)
+}
 
 pub(crate) fn needles(d: &Detection, v: &Variant) -> Option<Needles> {
     cond(&d.condition, d, v).filter(|n| !n.is_empty())
@@ -91,7 +77,7 @@ fn item(it: &Item, v: &Variant) -> Option<Needles> {
             Some(n) => n.iter().map(String::as_str).collect(),
             None => vec![f.as_str()],
         };
-        if names.iter().any(|n| NOT_SCANNED.contains(n)) {
+        if names.iter().any(|n| not_scanned(n)) {
             return None;
         }
     }
