@@ -18,6 +18,7 @@
 //! the job and nothing is counted twice.
 
 mod detections;
+mod findings;
 mod query;
 mod schema;
 mod search;
@@ -25,6 +26,7 @@ mod segment;
 mod write;
 
 pub use detections::{Coverage, DetectionRow, HuntRecord};
+pub use findings::{FindingRecord, FindingRun, FindingsDiff};
 pub use query::{Filter, Query, StoredEvent, TimeRange};
 pub use segment::{Segment, SegmentBuilder, SEGMENT_EVENTS};
 pub use write::{Counts, EvidenceInfo, EvidenceOutcome, Writer};
@@ -421,6 +423,27 @@ impl Case {
     /// The latest investigation: when it was made (µs) and its JSON.
     pub fn latest_investigation(&self) -> Result<Option<(i64, String)>, CaseError> {
         detections::latest_investigation(&self.conn).map_err(|e| self.db_err(e))
+    }
+
+    /// Store one run of a non-event stage (`surface`, `scan`, `backup`) and compare it
+    /// with that source's previous run: what is new, gone or changed, by key.
+    pub fn record_findings(
+        &mut self,
+        source: &str,
+        started_us: i64,
+        findings: &[FindingRecord],
+    ) -> Result<FindingsDiff, CaseError> {
+        findings::record(&self.conn, source, started_us, findings).map_err(|e| self.db_err(e))
+    }
+
+    /// The findings of the latest run of `source` (empty when it never ran).
+    pub fn findings(&self, source: &str) -> Result<Vec<FindingRecord>, CaseError> {
+        findings::latest(&self.conn, source).map_err(|e| self.db_err(e))
+    }
+
+    /// Every recorded run of `source`, oldest first.
+    pub fn finding_runs(&self, source: &str) -> Result<Vec<FindingRun>, CaseError> {
+        findings::runs(&self.conn, source).map_err(|e| self.db_err(e))
     }
 
     /// The events with these ids ([`StoredEvent::id`]), in the order asked.

@@ -2,7 +2,7 @@ use crate::CaseError;
 use rusqlite::Connection;
 use std::path::Path;
 
-pub(crate) const VERSION: i64 = 5;
+pub(crate) const VERSION: i64 = 6;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS evidence (
@@ -113,6 +113,22 @@ CREATE TABLE IF NOT EXISTS problems (
     reason TEXT NOT NULL,
     at INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS finding_runs (
+    id INTEGER PRIMARY KEY,
+    source TEXT NOT NULL,
+    started INTEGER NOT NULL,
+    findings INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS findings (
+    run_id INTEGER NOT NULL REFERENCES finding_runs(id),
+    key TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    subject TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    summary TEXT NOT NULL,
+    details TEXT NOT NULL,
+    PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
 ";
 
 pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
@@ -125,7 +141,8 @@ pub(crate) fn init(conn: &Connection) -> rusqlite::Result<()> {
     conn.pragma_update(None, "temp_store", "MEMORY")?;
     conn.busy_timeout(std::time::Duration::from_secs(30))?;
     let v: i64 = conn.pragma_query_value(None, "user_version", |r| r.get(0))?;
-    if v == 0 {
+    // Version 6 only added tables, so a version-5 case is brought up to date in place.
+    if v == 0 || v == 5 {
         conn.execute_batch(SCHEMA)?;
         conn.pragma_update(None, "user_version", VERSION)?;
     }
@@ -139,7 +156,8 @@ pub(crate) fn check_version(conn: &Connection, path: &Path) -> Result<(), CaseEr
             path: path.to_path_buf(),
             source,
         })?;
-    if v != VERSION {
+    // A version-5 case opened read-only lacks only the findings tables.
+    if v != VERSION && v != 5 {
         return Err(CaseError::Schema {
             path: path.to_path_buf(),
             found: v,
