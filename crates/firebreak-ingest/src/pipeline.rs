@@ -1,3 +1,4 @@
+use crate::parts::{self, PartPlan, RangeReader};
 use crate::report::{IngestReport, KindSummary, Progress};
 use crate::IngestError;
 use crossbeam_channel::{bounded, unbounded, Receiver, Sender};
@@ -8,19 +9,26 @@ use firebreak_event::{Event, EventSink, Rejected, Timestamp};
 use firebreak_evidence::{
     ContainerKind, Decision, EvidenceData, EvidenceMeta, Problem, Visitor, WalkOptions,
 };
-use firebreak_readers::{ReadContext, ReadOptions};
+use firebreak_readers::{Format, ReadContext, ReadOptions};
 use std::collections::HashSet;
 use std::io::{Read, SeekFrom};
 use std::path::PathBuf;
-use std::sync::Mutex;
-use std::time::Instant;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How to ingest.
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
     pub read: ReadOptions,
     pub walk: WalkOptions,
+    /// A file in a line-per-record format (`Format::splits_at_lines`) at least twice
+    /// this size is read in parts of about this size on all reader threads. `None`:
+    /// [`PART_BYTES`]; `Some(u64::MAX)`: never split.
+    pub part_bytes: Option<u64>,
 }
+
+/// Default part size for reading a large line-based file on several threads.
+pub const PART_BYTES: u64 = 32 << 20;
 
 /// One message from the reading side to the store.
 enum Msg {
@@ -54,6 +62,10 @@ type Lane = Receiver<Msg>;
 
 /// Messages a lane holds before its reader waits for the writer.
 const LANE_DEPTH: usize = 4;
+/// The same for a part of a split file: deep enough that a reader ahead of the writer
+/// (reading part k+1 while part k is stored) does not wait; a part is a few dozen
+/// segments.
+const PART_LANE_DEPTH: usize = 256;
 
 fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
@@ -91,12 +103,26 @@ struct LaneSink<'a> {
     events: u64,
     alive: bool,
     /// Time spent waiting for the writer to take a batch.
-    waited: std::time::Duration,
+    waited: Duration,
 }
 
 const BATCH: usize = 2048;
 
-impl LaneSink<'_> {
+impl<'a> LaneSink<'a> {
+    fn new(lane: &'a Sender<Msg>, progress: &'a dyn Progress) -> LaneSink<'a> {
+        LaneSink {
+            lane,
+            progress,
+            batch: Vec::with_capacity(BATCH),
+            segment: SegmentBuilder::new(),
+            records: 0,
+            rejected: 0,
+            events: 0,
+            alive: true,
+            waited: Duration::ZERO,
+        }
+    }
+
     fn push(&mut self, item: Item) {
         self.batch.push(item);
         if self.batch.len() >= BATCH {
@@ -153,10 +179,43 @@ impl EventSink for LaneSink<'_> {
     }
 }
 
-/// A file to read, and the lane its messages go to.
-struct Job {
+/// Work for a reader thread.
+enum Job {
+    /// A whole file, and the lane its messages go to.
+    File {
+        meta: EvidenceMeta,
+        data: EvidenceData,
+        lane: Sender<Msg>,
+    },
+    /// One part of a file read in parts.
+    Part(Part),
+}
+
+/// A file read in parts on several threads.
+struct SplitFile {
     meta: EvidenceMeta,
-    data: EvidenceData,
+    file: Arc<std::fs::File>,
+    format: Format,
+    parts: usize,
+    done: Mutex<PartsDone>,
+}
+
+/// What the finished parts of a split file add up to. The last part to finish sends
+/// the file's end on `end_lane`, which the writer drains after every part's lane.
+struct PartsDone {
+    parts: usize,
+    records: u64,
+    rejected: u64,
+    events: u64,
+    busy: Duration,
+    notes: Vec<String>,
+    end_lane: Option<Sender<Msg>>,
+}
+
+struct Part {
+    file: Arc<SplitFile>,
+    index: usize,
+    plan: PartPlan,
     lane: Sender<Msg>,
 }
 
@@ -175,12 +234,14 @@ impl Shared<'_> {
 
 fn reader_loop(jobs: Receiver<Job>, shared: &Shared<'_>) {
     for job in jobs {
-        read_file(job, shared);
+        match job {
+            Job::File { meta, data, lane } => read_file(meta, data, lane, shared),
+            Job::Part(part) => read_part(part, shared),
+        }
     }
 }
 
-fn read_file(job: Job, shared: &Shared<'_>) {
-    let Job { meta, data, lane } = job;
+fn read_file(meta: EvidenceMeta, data: EvidenceData, lane: Sender<Msg>, shared: &Shared<'_>) {
     let started = Instant::now();
     shared.progress.file_started(&meta.display_path, meta.size);
     let mut reader = data.into_reader();
@@ -197,22 +258,8 @@ fn read_file(job: Job, shared: &Shared<'_>) {
         return unrecognised(&meta, &lane, reason.to_string(), shared);
     };
     let _ = lane.send(Msg::Begin(info_of(&meta, Some(format.name()))));
-    let ctx = ReadContext {
-        options: shared.opts.read.clone(),
-        display_name: meta.display_path.clone(),
-        file_mtime: meta.mtime.and_then(|s| Timestamp::from_secs(s).ok()),
-    };
-    let mut sink = LaneSink {
-        lane: &lane,
-        progress: shared.progress,
-        batch: Vec::with_capacity(BATCH),
-        segment: SegmentBuilder::new(),
-        records: 0,
-        rejected: 0,
-        events: 0,
-        alive: true,
-        waited: std::time::Duration::ZERO,
-    };
+    let ctx = context(&meta, shared, 0);
+    let mut sink = LaneSink::new(&lane, shared.progress);
     let result = firebreak_readers::read(format, Box::new(reader), &ctx, &mut sink);
     sink.flush();
     shared.progress.records(sink.records % 4096);
@@ -220,19 +267,89 @@ fn read_file(job: Job, shared: &Shared<'_>) {
     let busy = started.elapsed().saturating_sub(sink.waited);
     let note = result.err().map(|e| e.to_string());
     let _ = lane.send(Msg::End(EvidenceOutcome::Complete { note: note.clone() }));
+    file_read(&meta, format, counts, busy, note, shared);
+}
+
+fn context(meta: &EvidenceMeta, shared: &Shared<'_>, lines_before: u64) -> ReadContext {
+    ReadContext {
+        options: shared.opts.read.clone(),
+        display_name: meta.display_path.clone(),
+        file_mtime: meta.mtime.and_then(|s| Timestamp::from_secs(s).ok()),
+        lines_before,
+    }
+}
+
+/// Account for a file read to the end: the per-format report and the progress.
+fn file_read(
+    meta: &EvidenceMeta,
+    format: Format,
+    (records, rejected, events): (u64, u64, u64),
+    busy: Duration,
+    note: Option<String>,
+    shared: &Shared<'_>,
+) {
     let mut report = shared.report();
     if let Some(n) = note {
         report.partial.push((meta.display_path.clone(), n));
     }
     let s: &mut KindSummary = report.per_format.entry(format.name()).or_default();
     s.files += 1;
-    s.records += counts.0;
-    s.rejected += counts.1;
-    s.events += counts.2;
+    s.records += records;
+    s.rejected += rejected;
+    s.events += events;
     s.bytes += meta.size;
     s.time += busy;
     drop(report);
     shared.progress.file_done(meta.size);
+}
+
+/// Read one part of a split file into its own lane; the first part begins the
+/// evidence, the last to finish ends it.
+fn read_part(part: Part, shared: &Shared<'_>) {
+    let Part {
+        file,
+        index,
+        plan,
+        lane,
+    } = part;
+    let started = Instant::now();
+    if index == 0 {
+        shared
+            .progress
+            .file_started(&file.meta.display_path, file.meta.size);
+        let _ = lane.send(Msg::Begin(info_of(&file.meta, Some(file.format.name()))));
+    }
+    let ctx = context(&file.meta, shared, plan.lines_before);
+    let input = RangeReader::new(file.file.clone(), plan.start, plan.end);
+    let mut sink = LaneSink::new(&lane, shared.progress);
+    let result = firebreak_readers::read(file.format, Box::new(input), &ctx, &mut sink);
+    sink.flush();
+    shared.progress.records(sink.records % 4096);
+    let busy = started.elapsed().saturating_sub(sink.waited);
+    let (records, rejected, events) = (sink.records, sink.rejected, sink.events);
+    drop(sink);
+    drop(lane); // the writer moves on from this part's lane
+    let mut done = file.done.lock().unwrap_or_else(|p| p.into_inner());
+    done.parts += 1;
+    done.records += records;
+    done.rejected += rejected;
+    done.events += events;
+    done.busy += busy;
+    if let Err(e) = result {
+        done.notes
+            .push(format!("part after line {}: {e}", plan.lines_before));
+    }
+    if done.parts < file.parts {
+        return;
+    }
+    let note = (!done.notes.is_empty()).then(|| done.notes.join("; "));
+    if let Some(end) = done.end_lane.take() {
+        let _ = end.send(Msg::End(EvidenceOutcome::Complete { note: note.clone() }));
+    }
+    let counts = (done.records, done.rejected, done.events);
+    let busy = done.busy;
+    drop(done);
+    file_read(&file.meta, file.format, counts, busy, note, shared);
 }
 
 fn unrecognised(meta: &EvidenceMeta, lane: &Sender<Msg>, reason: String, shared: &Shared<'_>) {
@@ -245,6 +362,15 @@ fn unrecognised(meta: &EvidenceMeta, lane: &Sender<Msg>, reason: String, shared:
     shared.progress.file_done(meta.size);
 }
 
+/// The format of a file on disk, from its first bytes (positional read: the handle's
+/// offset is untouched).
+fn line_format(file: &std::fs::File) -> Option<Format> {
+    use std::os::unix::fs::FileExt;
+    let mut head = vec![0u8; firebreak_readers::SNIFF_LEN];
+    let n = file.read_at(&mut head, 0).ok()?;
+    firebreak_readers::sniff(&head[..n])
+}
+
 pub(crate) fn read_head(r: &mut dyn firebreak_evidence::ReadSeekSend) -> std::io::Result<Vec<u8>> {
     let mut head = Vec::with_capacity(firebreak_readers::SNIFF_LEN);
     r.take(firebreak_readers::SNIFF_LEN as u64)
@@ -255,6 +381,8 @@ pub(crate) fn read_head(r: &mut dyn firebreak_evidence::ReadSeekSend) -> std::io
 
 /// Walks the evidence on the calling thread and hands files to the readers.
 struct IngestVisitor<'a> {
+    /// Reader threads: a file is split only when there are several.
+    threads: usize,
     order: Sender<Lane>,
     jobs: Sender<Job>,
     lookup: Lookup,
@@ -292,6 +420,80 @@ impl IngestVisitor<'_> {
         self.alive = self.alive && self.order.send(rx).is_ok();
     }
 
+    /// Hand a large line-per-record file to the readers in parts, one lane per part
+    /// and one for its end, in file order. Gives the file back when it is not one to
+    /// split.
+    fn split(
+        &mut self,
+        meta: EvidenceMeta,
+        data: EvidenceData,
+    ) -> Option<(EvidenceMeta, EvidenceData)> {
+        let part_bytes = self.shared.opts.part_bytes.unwrap_or(PART_BYTES);
+        if self.threads < 2 || meta.size / 2 < part_bytes {
+            return Some((meta, data));
+        }
+        let file = match data {
+            EvidenceData::Disk(f) => f,
+            // The spool file's name goes now; the open handle keeps its content.
+            EvidenceData::Spooled(t) => t.into_file(),
+            other => return Some((meta, other)),
+        };
+        let plan = match line_format(&file)
+            .filter(|f| f.splits_at_lines())
+            .map(|f| (f, parts::plan(&file, meta.size, part_bytes)))
+        {
+            Some((format, Ok(plan))) if plan.len() > 1 => (format, plan),
+            _ => return Some((meta, EvidenceData::Disk(file))),
+        };
+        self.send_parts(meta, file, plan);
+        None
+    }
+
+    fn send_parts(
+        &mut self,
+        meta: EvidenceMeta,
+        file: std::fs::File,
+        plan: (Format, Vec<PartPlan>),
+    ) {
+        let (format, plans) = plan;
+        self.shared
+            .report()
+            .split
+            .push((meta.display_path.clone(), plans.len()));
+        let (end_tx, end_rx) = bounded(1);
+        let split = Arc::new(SplitFile {
+            meta,
+            file: Arc::new(file),
+            format,
+            parts: plans.len(),
+            done: Mutex::new(PartsDone {
+                parts: 0,
+                records: 0,
+                rejected: 0,
+                events: 0,
+                busy: Duration::ZERO,
+                notes: Vec::new(),
+                end_lane: Some(end_tx),
+            }),
+        });
+        let mut lanes = Vec::with_capacity(plans.len());
+        for _ in &plans {
+            let (tx, rx) = bounded(PART_LANE_DEPTH);
+            self.alive = self.alive && self.order.send(rx).is_ok();
+            lanes.push(tx);
+        }
+        self.alive = self.alive && self.order.send(end_rx).is_ok();
+        for (index, (plan, lane)) in plans.into_iter().zip(lanes).enumerate() {
+            let part = Part {
+                file: split.clone(),
+                index,
+                plan,
+                lane,
+            };
+            self.alive = self.alive && self.jobs.send(Job::Part(part)).is_ok();
+        }
+    }
+
     fn decide(&mut self, meta: &EvidenceMeta) -> Decision {
         if !self.alive || self.already_have(meta) {
             Decision::Skip
@@ -317,10 +519,13 @@ impl Visitor for IngestVisitor<'_> {
 
     fn file(&mut self, meta: EvidenceMeta, data: EvidenceData) {
         self.this_run.insert(meta.sha256.clone());
+        let Some((meta, data)) = self.split(meta, data) else {
+            return;
+        };
         let (lane, rx) = bounded(LANE_DEPTH);
         self.alive = self.alive
             && self.order.send(rx).is_ok()
-            && self.jobs.send(Job { meta, data, lane }).is_ok();
+            && self.jobs.send(Job::File { meta, data, lane }).is_ok();
     }
 
     fn problem(&mut self, problem: Problem) {
@@ -416,6 +621,7 @@ pub fn ingest(
         }
         drop(job_rx);
         let mut v = IngestVisitor {
+            threads: reader_threads(&opts),
             order: order_tx,
             jobs: job_tx,
             lookup,

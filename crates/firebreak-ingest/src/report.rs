@@ -27,6 +27,8 @@ pub struct IngestReport {
     pub partial: Vec<(String, String)>,
     /// Files or members that could not be read or were refused.
     pub problems: Vec<(String, String)>,
+    /// Large files read in parts on several threads: path and number of parts.
+    pub split: Vec<(String, usize)>,
     pub elapsed: Duration,
 }
 

@@ -107,6 +107,7 @@ fn read_job<S: FileSinks>(job: Job, shared: &Shared<'_, S>) {
         options: shared.opts.read.clone(),
         display_name: file.meta.display_path.clone(),
         file_mtime: file.meta.mtime.and_then(|s| Timestamp::from_secs(s).ok()),
+        lines_before: 0,
     };
     let mut sink = shared.sinks.open(&file);
     let mut counting = Counting {

@@ -53,6 +53,14 @@ pub enum Format {
 }
 
 impl Format {
+    /// Every line is a record on its own: no header, no state carried from one line to
+    /// the next (a year, a field list, a multi-line row). Such a file can be read in
+    /// parts that start at line boundaries, each with [`ReadContext::lines_before`] set,
+    /// and the parts together give exactly the events of the whole file.
+    pub fn splits_at_lines(self) -> bool {
+        matches!(self, Format::Squid | Format::WebAccess | Format::Bodyfile)
+    }
+
     pub fn name(self) -> &'static str {
         match self {
             Format::Evtx => "evtx",

@@ -33,10 +33,20 @@ pub struct Lines<'r> {
 
 impl<'r> Lines<'r> {
     pub fn new(inner: &'r mut dyn BufRead, max_line_bytes: usize) -> Lines<'r> {
+        Lines::after(inner, max_line_bytes, 0)
+    }
+
+    /// Lines of an input that starts after `lines_before` lines of its file: the first
+    /// line is numbered `lines_before + 1`.
+    pub fn after(
+        inner: &'r mut dyn BufRead,
+        max_line_bytes: usize,
+        lines_before: u64,
+    ) -> Lines<'r> {
         Lines {
             inner,
             buf: Vec::new(),
-            number: 0,
+            number: lines_before,
             offset: 0,
             max: max_line_bytes.max(1),
         }

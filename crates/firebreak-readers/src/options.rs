@@ -49,6 +49,10 @@ pub struct ReadContext {
     pub display_name: String,
     /// The evidence file's modification time: the context for year-less timestamps.
     pub file_mtime: Option<Timestamp>,
+    /// Lines of the file before this input, when the input is a part of a file that
+    /// starts at a line boundary (see [`crate::Format::splits_at_lines`]): line numbers
+    /// in locations continue from here. 0 for a whole file.
+    pub lines_before: u64,
 }
 
 impl ReadContext {
@@ -57,6 +61,7 @@ impl ReadContext {
             options: ReadOptions::default(),
             display_name: display_name.into(),
             file_mtime: None,
+            lines_before: 0,
         }
     }
 }

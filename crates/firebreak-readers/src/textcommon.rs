@@ -31,7 +31,7 @@ where
     F: FnMut(u64, &str, &mut dyn EventSink) -> Result<LineOutcome, String>,
 {
     let max = ctx.options.max_line_bytes;
-    let mut lines = Lines::new(input, max);
+    let mut lines = Lines::after(input, max, ctx.lines_before);
     while let Some(line) = lines.next_line()? {
         let (number, text) = match line {
             Line::Text { number, text } => (number, text),
