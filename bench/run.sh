@@ -112,16 +112,28 @@ bench_case() {
 }
 
 # The text formats alone (proxy, gateway, auth.log, bodyfile), without the Windows
-# exports that dominate the simulated case.
+# exports that dominate the simulated case; and the same with every file read whole on
+# one thread (--part-mib 0) as the in-run baseline for reading large files in parts.
 text_only() {
     local sim="$1" files=("$1/proxy/access.log" "$1/ns01/ns.log" "$1/jump01/auth.log" "$1/FS01/bodyfile.txt")
     local lines; lines=$(cat "${files[@]}" | wc -l)
-    rm -rf "$BENCH_DIR/text.case"
+    local whole parts
+    whole=$(time_ingest "$BENCH_DIR/text-whole" --part-mib 0 "${files[@]}")
+    parts=$(time_ingest "$BENCH_DIR/text" "${files[@]}")
+    printf 'text formats only: %s lines in %.2f s = %.0f lines/s (goal >= 300000); peak RSS %s MiB\n' \
+        "$lines" "$parts" "$(echo "$lines/$parts" | bc -l)" "$(peak_rss_mib "$BENCH_DIR/text.time")"
+    printf 'text formats, files read whole (--part-mib 0): %.2f s = %.0f lines/s; peak RSS %s MiB; speed-up of parts: %sx\n' \
+        "$whole" "$(echo "$lines/$whole" | bc -l)" "$(peak_rss_mib "$BENCH_DIR/text-whole.time")" "$(ratio "$whole" "$parts")"
+}
+
+# Seconds to ingest into a new case $1 (rest: ingest arguments); /usr/bin/time to $1.time.
+time_ingest() {
+    local case="$1"; shift
+    rm -rf "$case.case"
     local t0 t1; t0=$(now)
-    "$FB" ingest -q --case "$BENCH_DIR/text.case" "${files[@]}" >"$BENCH_DIR/text.ingest.txt"
+    /usr/bin/time -v -o "$case.time" "$FB" ingest -q --case "$case.case" "$@" >"$case.ingest.txt"
     t1=$(now)
-    local secs; secs=$(secs "$t0" "$t1")
-    printf 'text formats only: %s lines in %.2f s = %.0f lines/s (goal >= 300000)\n' "$lines" "$secs" "$(echo "$lines/$secs" | bc -l)"
+    secs "$t0" "$t1"
 }
 
 # Median of 5 runs of a query, in milliseconds.

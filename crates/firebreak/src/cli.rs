@@ -98,6 +98,11 @@ pub struct IngestArgs {
     pub paths: Vec<PathBuf>,
     #[command(flatten)]
     pub read: ReadArgs,
+    /// A line-per-record file (Squid, web access, bodyfile) at least twice this size
+    /// is read in parts of this many MiB on all reader threads; 0 reads every file
+    /// whole on one thread.
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
+    pub part_mib: u64,
     /// No progress bar.
     #[arg(long, short)]
     pub quiet: bool,

@@ -13,6 +13,10 @@ use std::io::Write;
 pub fn run(a: &IngestArgs) -> Result<Outcome> {
     let opts = IngestOptions {
         read: read_options(&a.read)?,
+        part_bytes: Some(match a.part_mib {
+            0 => u64::MAX,
+            mib => mib.saturating_mul(1 << 20),
+        }),
         ..IngestOptions::default()
     };
     let mut case =
@@ -75,6 +79,13 @@ pub fn print_summary(out: &mut dyn Write, r: &IngestReport) -> std::io::Result<(
         )?;
     }
     list(out, "not a format Firebreak reads", &r.unrecognised)?;
+    for (path, parts) in &r.split {
+        writeln!(
+            out,
+            "read in {parts} parts on all readers: {}",
+            sanitize_terminal(path)
+        )?;
+    }
     list(out, "read only in part", &r.partial)?;
     list(out, "could not be read or refused", &r.problems)?;
     writeln!(out, "elapsed: {:.2}s", r.elapsed.as_secs_f64())
