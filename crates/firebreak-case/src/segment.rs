@@ -27,6 +27,7 @@ use firebreak_event::{
     Event, Fields, File, Location, Network, Process, Provenance, SourceKind, Timestamp, TzPolicy,
     User,
 };
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// Most events in one segment (event ids are `segment id << 16 | index`).
@@ -51,10 +52,13 @@ pub struct Segment {
     /// last time.
     pub(crate) hosts: Vec<(String, HostStats)>,
     pub(crate) event_ids: Vec<String>,
-    /// The encoded events (compressed by the writer, see [`Segment::compress`]).
+    /// The encoded events (compressed by the writer, see [`Segment::compress`], unless
+    /// [`Segment::compress_here`] did it already).
     pub(crate) data: Vec<u8>,
     /// The events' search text, one line each.
     pub(crate) search: Vec<u8>,
+    /// `data` and `search` are the stored blobs already.
+    pub(crate) compressed: bool,
 }
 
 impl Segment {
@@ -69,11 +73,24 @@ impl Segment {
     /// The blobs as stored: LZ4 with the size prepended, of the events and of the
     /// search text. The writer does this, not the builder: with one large file the
     /// thread that reads it is an ingest's critical path, while the writer has time.
-    pub(crate) fn compress(&self) -> (Vec<u8>, Vec<u8>) {
+    pub(crate) fn compress(&self) -> (Cow<'_, [u8]>, Cow<'_, [u8]>) {
+        if self.compressed {
+            return (Cow::Borrowed(&self.data), Cow::Borrowed(&self.search));
+        }
         (
-            lz4_flex::compress_prepend_size(&self.data),
-            lz4_flex::compress_prepend_size(&self.search),
+            Cow::Owned(lz4_flex::compress_prepend_size(&self.data)),
+            Cow::Owned(lz4_flex::compress_prepend_size(&self.search)),
         )
+    }
+
+    /// Compress on this thread instead of the writer's: for readers of a file split
+    /// across threads, which together would outrun a writer compressing for all.
+    pub fn compress_here(&mut self) {
+        if !self.compressed {
+            self.data = lz4_flex::compress_prepend_size(&self.data);
+            self.search = lz4_flex::compress_prepend_size(&self.search);
+            self.compressed = true;
+        }
     }
 }
 
@@ -302,6 +319,7 @@ impl SegmentBuilder {
             event_ids: self.event_ids.drain().collect(),
             data: raw,
             search: std::mem::replace(&mut self.search, Vec::with_capacity(search_len)),
+            compressed: false,
         };
         self.names.clear();
         self.name_list.clear();
@@ -659,7 +677,6 @@ impl<'a> Record<'a> {
     /// A normalised field by its documented name, as text (`None`: not set; `Err`:
     /// not a normalised name).
     pub(crate) fn normalised(&self, name: &str) -> Result<Option<std::borrow::Cow<'a, str>>, ()> {
-        use std::borrow::Cow;
         let num = |i: usize| Ok(self.ints[i].map(|v| Cow::Owned(v.to_string())));
         match name {
             "process.pid" => num(0),

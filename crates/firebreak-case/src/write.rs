@@ -355,9 +355,9 @@ fn insert_segment(
     let id = conn.last_insert_rowid();
     let (data, search) = seg.compress();
     conn.prepare_cached("INSERT INTO segment_data(segment_id, data) VALUES (?1,?2)")?
-        .execute(params![id, data])?;
+        .execute(params![id, &*data])?;
     conn.prepare_cached("INSERT INTO search_blocks(segment_id, data) VALUES (?1,?2)")?
-        .execute(params![id, search])?;
+        .execute(params![id, &*search])?;
     let mut st = conn.prepare_cached(
         "INSERT INTO segment_hosts(host, segment_id, count, ts_min, ts_max) VALUES (?1,?2,?3,?4,?5)",
     )?;

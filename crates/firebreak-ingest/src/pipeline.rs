@@ -65,7 +65,7 @@ const LANE_DEPTH: usize = 4;
 /// The same for a part of a split file: deep enough that a reader ahead of the writer
 /// (reading part k+1 while part k is stored) does not wait; a part is a few dozen
 /// segments.
-const PART_LANE_DEPTH: usize = 256;
+const PART_LANE_DEPTH: usize = 64;
 
 fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
@@ -104,6 +104,9 @@ struct LaneSink<'a> {
     alive: bool,
     /// Time spent waiting for the writer to take a batch.
     waited: Duration,
+    /// Compress segments here rather than on the writer: set for the parts of a split
+    /// file, where several readers would otherwise leave the writer the slowest.
+    compress: bool,
 }
 
 const BATCH: usize = 2048;
@@ -120,6 +123,7 @@ impl<'a> LaneSink<'a> {
             events: 0,
             alive: true,
             waited: Duration::ZERO,
+            compress: false,
         }
     }
 
@@ -132,10 +136,17 @@ impl<'a> LaneSink<'a> {
     /// Send what is batched, with the events of an unfinished segment.
     fn flush(&mut self) {
         if !self.segment.is_empty() {
-            self.batch
-                .push(Item::Segment(Box::new(self.segment.finish())));
+            let segment = self.finish_segment();
+            self.batch.push(Item::Segment(segment));
         }
         self.send();
+    }
+    fn finish_segment(&mut self) -> Box<Segment> {
+        let mut segment = Box::new(self.segment.finish());
+        if self.compress {
+            segment.compress_here();
+        }
+        segment
     }
     fn send(&mut self) {
         if !self.batch.is_empty() && self.alive {
@@ -160,8 +171,8 @@ impl EventSink for LaneSink<'_> {
         self.segment.push(&event);
         if self.segment.is_full() {
             // A finished segment is the writer's unit of work: send it now.
-            self.batch
-                .push(Item::Segment(Box::new(self.segment.finish())));
+            let segment = self.finish_segment();
+            self.batch.push(Item::Segment(segment));
             self.send();
         }
     }
@@ -322,6 +333,7 @@ fn read_part(part: Part, shared: &Shared<'_>) {
     let ctx = context(&file.meta, shared, plan.lines_before);
     let input = RangeReader::new(file.file.clone(), plan.start, plan.end);
     let mut sink = LaneSink::new(&lane, shared.progress);
+    sink.compress = true;
     let result = firebreak_readers::read(file.format, Box::new(input), &ctx, &mut sink);
     sink.flush();
     shared.progress.records(sink.records % 4096);
