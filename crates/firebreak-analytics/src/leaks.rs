@@ -71,9 +71,11 @@ impl std::fmt::Debug for LeakSet {
 }
 
 impl LeakSet {
-    /// Reads `email:secret`, `user:secret`, `DOMAIN\user:secret` lines (blank lines and
-    /// `#` comments skipped; the secret may contain `:`). `origin` names the list in
-    /// findings. Lines that cannot be used are returned as errors; the rest is kept.
+    /// Reads `email:secret`, `user:secret`, `DOMAIN\user:secret` lines and the other
+    /// shapes of [`crate::leakline::parse_line`] (combolists with a URL, `;`/`|`
+    /// separators, pwdump; blank lines and `#` comments skipped; the secret may contain
+    /// `:`). `origin` names the list in findings. Lines that cannot be used are
+    /// returned as errors; the rest is kept.
     pub fn parse(origin: &str, bytes: &[u8]) -> (LeakSet, Vec<LeakError>) {
         let mut set = LeakSet {
             origin: origin.to_string(),
@@ -100,16 +102,9 @@ impl LeakSet {
     }
 
     fn add(&mut self, line: u64, text: &str) -> Result<(), &'static str> {
-        let (account, secret) = text
-            .split_once(':')
-            .ok_or("no ':' between account and secret")?;
-        let account = account.trim();
-        if account.is_empty() {
-            return Err("empty account name");
-        }
-        if secret.is_empty() {
-            return Err("empty secret");
-        }
+        // one line parser for every consumer of leak lists (combolists, pwdump, ...)
+        let l = crate::leakline::parse_line(text)?;
+        let (account, secret) = (l.account, l.secret);
         let entry = Entry {
             line,
             listed_as: account.to_string(),

@@ -77,6 +77,7 @@ pub mod config;
 mod exfil;
 pub mod geoip;
 mod impact;
+pub mod leakline;
 pub mod leaks;
 mod model;
 pub mod net;

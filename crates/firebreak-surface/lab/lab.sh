@@ -32,6 +32,8 @@ cmd=${1:?up|down}
 P=${2:?prefix}
 DIR=${3:?work dir}
 HOSTS="auth res web rdp edge lock gw scan out"
+# the service probes' hosts (PROBE_HOSTS, probes_up, probes_wait)
+source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 
 ns() { ip netns exec "$P-$1" "${@:2}"; }
 
@@ -42,12 +44,12 @@ down() {
         while read -r pid; do kill -9 "$pid" 2>/dev/null || true; done < "$DIR/pids"
         rm -f "$DIR/pids"
     fi
-    for h in $HOSTS sw; do
+    for h in $HOSTS $PROBE_HOSTS sw; do
         # processes left in a namespace (forked workers) end with it
         for pid in $(ip netns pids "$P-$h" 2>/dev/null); do kill -9 "$pid" 2>/dev/null || true; done
         ip netns del "$P-$h" 2>/dev/null || true
     done
-    rm -rf "/etc/netns/$P-scan"
+    rm -rf "/etc/netns/$P-scan" "/etc/netns/$P-files"
 }
 
 start() { # NAME NS COMMAND...: run in the background, remember the pid
@@ -162,6 +164,7 @@ options {
 controls { };
 zone "lab.test" { type primary; file "$DIR/lab.test.zone"; };
 zone "wild.test" { type primary; file "$DIR/wild.test.zone"; };
+zone "probe.test" { type primary; file "$DIR/probe.test.zone"; };
 C
     # a wildcard zone: any name answers 10.77.0.20; real.wild.test is 10.77.0.30
     cat > "$DIR/wild.test.zone" <<Z
@@ -186,6 +189,7 @@ Z
             echo "zone \"d$i.test\" { type primary; file \"$DIR/small.zone\"; };" >> "$DIR/named.conf"
         done
     fi
+    probe_zone > "$DIR/probe.test.zone"
     start named auth /usr/sbin/named -g -c "$DIR/named.conf"
 
     # unbound: open recursive resolver
@@ -207,6 +211,9 @@ stub-zone:
     stub-addr: 10.77.0.2
 stub-zone:
     name: "wild.test"
+    stub-addr: 10.77.0.2
+stub-zone:
+    name: "probe.test"
     stub-addr: 10.77.0.2
 C
     if [ "${LAB_DOMAINS:-0}" -gt 0 ]; then
@@ -294,6 +301,7 @@ C
     if [ -f /run/xrdp/xrdp.pid ] && ! kill -0 "$(cat /run/xrdp/xrdp.pid)" 2>/dev/null; then rm -f /run/xrdp/xrdp.pid; fi
     start xrdp rdp /usr/sbin/xrdp --nodaemon
 
+    probes_up
     wait_tcp 10.77.0.2 53
     wait_tcp 10.77.0.3 53
     wait_tcp 10.77.0.20 80
@@ -308,6 +316,7 @@ C
         sleep 0.1
     done
     ns web ss -lun | grep -q '10.77.0.20:161' || { echo "lab: snmpd did not come up" >&2; return 1; }
+    probes_wait
     echo ready
 }
 

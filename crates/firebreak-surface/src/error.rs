@@ -37,6 +37,12 @@ pub enum SurfaceError {
     /// A data file of the crate is broken (a bug caught by tests).
     #[error("data file {0}: {1}")]
     Data(&'static str, String),
+    /// A TLS handshake or certificate that could not be completed or read.
+    #[error("tls: {0}")]
+    Tls(String),
+    /// A reply that is not the protocol the probe spoke.
+    #[error("unexpected reply: {0}")]
+    Wire(#[from] crate::wire::WireError),
     /// The pipeline was shut down.
     #[error("pipeline closed")]
     Closed,

@@ -26,6 +26,9 @@ pub struct DosEntry {
     pub affected: Vec<[String; 2]>,
     /// What the bug does.
     pub summary: String,
+    /// Where the facts were checked (NVD or the vendor's advisory).
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// A knowledge-base match against a banner.
@@ -94,11 +97,35 @@ impl DosKb {
 }
 
 /// Numeric components of a version: "9.2p1" -> [9, 2, 1], "1.14.0" -> [1, 14, 0].
+/// Letters that end a version right after a digit are a last component (a = 1, ...,
+/// z = 26, "za" = 27: OpenSSL's and ProFTPD's letter releases), so "1.0.2k" ->
+/// [1, 0, 2, 11] sorts after "1.0.2" and before "1.0.2zc"; letters followed by digits
+/// are separators ("9.2p1", "1.3.7rc2").
 pub fn version_key(v: &str) -> Vec<u64> {
-    v.split(|c: char| !c.is_ascii_digit())
+    let mut key: Vec<u64> = v
+        .split(|c: char| !c.is_ascii_digit())
         .filter(|s| !s.is_empty())
         .map_while(|s| s.parse().ok())
-        .collect()
+        .collect();
+    let letters: String = v
+        .chars()
+        .rev()
+        .take_while(char::is_ascii_alphabetic)
+        .collect();
+    let before = v[..v.len() - letters.len()].chars().last();
+    if !key.is_empty()
+        && !letters.is_empty()
+        && letters.len() <= 2
+        && before.is_some_and(|c| c.is_ascii_digit())
+    {
+        key.push(
+            letters
+                .chars()
+                .map(|c| u64::from(c.to_ascii_lowercase() as u8 - b'a' + 1))
+                .sum(),
+        );
+    }
+    key
 }
 
 /// One port of the profile.
@@ -152,6 +179,70 @@ mod tests {
     }
 
     #[test]
+    fn every_entry_names_its_source() {
+        let kb = DosKb::bundled().unwrap();
+        assert!(kb.entries.len() >= 40);
+        for e in &kb.entries {
+            assert!(
+                e.source
+                    .as_deref()
+                    .is_some_and(|s| s.starts_with("https://")),
+                "{} has no source",
+                e.cve
+            );
+            assert!(e.cve.starts_with("CVE-"), "{}", e.cve);
+        }
+    }
+
+    #[test]
+    fn probe_banners() {
+        let kb = DosKb::bundled().unwrap();
+        let cves = |b: &str| -> Vec<String> {
+            kb.matches(b).iter().map(|m| m.entry.cve.clone()).collect()
+        };
+        assert_eq!(cves("(vsFTPd 3.0.3)"), vec!["CVE-2021-30047"]);
+        assert!(cves("(vsFTPd 3.0.5)").is_empty());
+        // letter releases: 1.3.6 is affected, 1.3.6b (the fix) is not
+        assert!(cves("ProFTPD 1.3.6 Server").contains(&"CVE-2019-18217".to_string()));
+        assert!(!cves("ProFTPD 1.3.6b Server").contains(&"CVE-2019-18217".to_string()));
+        assert!(!cves("ProFTPD 1.3.7a Server").contains(&"CVE-2019-18217".to_string()));
+        assert!(cves("Apache/2.4.6 (CentOS) OpenSSL/1.0.2k-fips")
+            .contains(&"CVE-2022-0778".to_string()));
+        assert!(cves("OpenSSL/1.0.2h").contains(&"CVE-2016-6304".to_string()));
+        assert!(!cves("OpenSSL/1.0.2i").contains(&"CVE-2016-6304".to_string()));
+        assert!(cves("OpenSSL/3.0.2").is_empty());
+        // the fixed mainline release is not flagged for the resolver bug any more
+        assert!(!cves("nginx/1.21.0").contains(&"CVE-2021-23017".to_string()));
+        assert!(cves("nginx/1.20.0").contains(&"CVE-2021-23017".to_string()));
+        assert_eq!(
+            cves("ntpd 4.2.8p8@1.3265-o"),
+            vec!["CVE-2016-7434", "CVE-2016-9311"]
+        );
+        assert!(cves("ntpd ntpsec-1.2.2").is_empty());
+        assert!(cves("memcached 1.6.18").is_empty());
+        assert_eq!(
+            cves("memcached 1.4.25"),
+            vec!["CVE-2018-1000115", "CVE-2016-8704"]
+        );
+        assert!(
+            cves("mail.example.com ESMTP Exim 4.92.2 Mon").contains(&"CVE-2019-16928".to_string())
+        );
+        assert!(cves("SSH-2.0-OpenSSH_9.9p1").contains(&"CVE-2025-26466".to_string()));
+        assert!(cves("SSH-2.0-OpenSSH_9.9p2").is_empty());
+        // what the lab's Debian 12 servers show matches nothing but Rapid Reset
+        assert!(cves("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u7").is_empty());
+        assert_eq!(cves("nginx/1.22.1"), vec!["CVE-2023-44487"]);
+        assert!(cves("vm ESMTP Exim 4.96 Thu, 26 Nov 2026").is_empty());
+        assert!(cves("BIND 9.18.49-1~deb12u3-Debian").is_empty());
+        assert_eq!(
+            cves("BIND 9.18.43-1~deb12u1-Debian"),
+            vec!["CVE-2025-13878", "CVE-2026-3039"]
+        );
+        assert!(cves("BIND 9.9.5-9+deb8u19-Debian").contains(&"CVE-2015-5477".to_string()));
+        assert!(cves("unbound 1.17.1").is_empty());
+    }
+
+    #[test]
     fn version_ranges() {
         let kb = DosKb::bundled().unwrap();
         let old: Vec<_> = kb
@@ -171,8 +262,18 @@ mod tests {
             .matches("SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3")
             .is_empty());
         let ssh = kb.matches("SSH-2.0-OpenSSH_7.2p2 Ubuntu-4");
-        assert_eq!(ssh.len(), 2);
+        let cves: Vec<&str> = ssh.iter().map(|m| m.entry.cve.as_str()).collect();
+        assert_eq!(
+            cves,
+            vec!["CVE-2016-8858", "CVE-2016-6515", "CVE-2016-10708"]
+        );
         assert_eq!(ssh[0].version, "7.2p2");
         assert_eq!(version_key("9.2p1"), vec![9, 2, 1]);
+        assert_eq!(version_key("1.0.2k"), vec![1, 0, 2, 11]);
+        assert_eq!(version_key("1.0.2zc"), vec![1, 0, 2, 29]);
+        assert_eq!(version_key("1.3.6b"), vec![1, 3, 6, 2]);
+        assert_eq!(version_key("1.3.7rc2"), vec![1, 3, 7, 2]);
+        assert_eq!(version_key("ntpsec"), Vec::<u64>::new());
+        assert!(version_key("1.0.2k") < version_key("1.0.2zc"));
     }
 }

@@ -136,3 +136,118 @@ impl Conn {
             .map_err(|_| SurfaceError::Timeout)??)
     }
 }
+
+/// Connects like [`connect`], but the connection's deadline is `hold` after it is
+/// established (slow probes that must outlast the usual probe deadline; still bounded).
+pub(crate) async fn connect_for(
+    guard: &Guard,
+    addr: SocketAddr,
+    hold: Duration,
+) -> Result<Option<Conn>, SurfaceError> {
+    Ok(connect(guard, addr).await?.map(|mut c| {
+        c.deadline = Instant::now() + hold;
+        c
+    }))
+}
+
+impl Conn {
+    /// Waits until `until` (at most the deadline) for the peer to end the connection.
+    /// `Ok(Some(bytes))`: the peer closed or reset it, after sending `bytes` (a 408, an
+    /// error page); `Ok(None)`: still open at `until`.
+    pub(crate) async fn closed_before(
+        &mut self,
+        until: Instant,
+    ) -> Result<Option<Vec<u8>>, SurfaceError> {
+        let until = until.min(self.deadline);
+        let mut got = Vec::new();
+        let mut buf = [0u8; 2048];
+        loop {
+            match timeout_at(until, self.stream.read(&mut buf)).await {
+                Err(_) => return Ok(None),
+                Ok(Ok(0)) | Ok(Err(_)) => return Ok(Some(got)),
+                Ok(Ok(n)) => {
+                    if got.len() < 4096 {
+                        got.extend_from_slice(&buf[..n]);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Hands the connection to blocking code (a TLS library): every read and write of
+    /// the result is bounded by what is left of this connection's deadline.
+    pub(crate) fn into_blocking(self) -> Result<BlockingConn, SurfaceError> {
+        let stream = self.stream.into_std()?;
+        stream.set_nonblocking(false)?;
+        Ok(BlockingConn {
+            stream,
+            deadline: self.deadline.into_std(),
+            read_until: None,
+            _permit: self._permit,
+        })
+    }
+}
+
+/// A connection for blocking code, with the guard's permit and the probe's deadline.
+pub(crate) struct BlockingConn {
+    stream: std::net::TcpStream,
+    deadline: std::time::Instant,
+    read_until: Option<std::time::Instant>,
+    _permit: Permit,
+}
+
+impl BlockingConn {
+    /// Reads give up (`WouldBlock`) at `until` too, not only at the deadline: a way to
+    /// wait for the peer a while and then write again (slow-request probes).
+    pub(crate) fn read_until(&mut self, until: Option<std::time::Instant>) {
+        self.read_until = until;
+    }
+
+    fn left(&self) -> std::io::Result<Duration> {
+        let left = self
+            .deadline
+            .saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "probe deadline passed",
+            ));
+        }
+        Ok(left)
+    }
+}
+
+impl std::io::Read for BlockingConn {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut left = self.left()?;
+        if let Some(until) = self.read_until {
+            let wait = until.saturating_duration_since(std::time::Instant::now());
+            if wait.is_zero() {
+                return Err(std::io::ErrorKind::WouldBlock.into());
+            }
+            left = left.min(wait);
+        }
+        self.stream.set_read_timeout(Some(left))?;
+        std::io::Read::read(&mut self.stream, buf)
+    }
+}
+
+impl std::io::Write for BlockingConn {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let left = self.left()?;
+        self.stream.set_write_timeout(Some(left))?;
+        std::io::Write::write(&mut self.stream, buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::Write::flush(&mut self.stream)
+    }
+}
+
+impl std::fmt::Debug for BlockingConn {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BlockingConn")
+            .field("peer", &self.stream.peer_addr().ok())
+            .finish()
+    }
+}

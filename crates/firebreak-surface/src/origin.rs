@@ -4,7 +4,8 @@
 //!
 //! Same site = same status, same title, and body similarity ≥ [`BYPASS_THRESHOLD`]
 //! (1 − Levenshtein distance / longer length, over the first 2 KiB of each body;
-//! CloudFlair uses > 0.9 on the whole page). Plain HTTP on port 80 only for now.
+//! CloudFlair uses > 0.9 on the whole page). Each address is asked over HTTPS on 443
+//! (SNI and Host header = the site's name) first, then over plain HTTP on 80.
 
 use std::net::{IpAddr, SocketAddr};
 
@@ -12,6 +13,7 @@ use serde::Serialize;
 
 use crate::net;
 use crate::scope::Guard;
+use crate::tls;
 use crate::wire;
 
 /// Similarity at or above which a direct answer counts as the protected site.
@@ -28,6 +30,10 @@ pub struct Page {
     pub title: Option<String>,
     /// Body bytes received.
     pub body_len: usize,
+    /// `https` (port 443, SNI and Host = the site) or `http` (port 80, Host).
+    pub scheme: &'static str,
+    /// The port that answered.
+    pub port: u16,
     /// The start of the body (compared; not serialised).
     #[serde(skip)]
     pub head: Vec<u8>,
@@ -63,8 +69,16 @@ pub fn same_site(edge: &Page, direct: &Page) -> (bool, f64) {
     )
 }
 
-/// GET / with `Host: host` from `addr`:80 (guarded); `None` if refused or not HTTP.
+/// GET / for the site `host` from `addr` (guarded): over HTTPS on 443 with SNI and
+/// Host = `host` first, then plain HTTP on 80 with the Host header; `None` if neither
+/// answers HTTP.
 pub(crate) async fn fetch(guard: &Guard, addr: IpAddr, host: &str) -> Option<Page> {
+    let sa = SocketAddr::new(addr, 443);
+    if let Ok(Some(s)) = tls::https_get(guard, sa, host, "/").await {
+        if let Some(p) = page(&s.response, "https", 443) {
+            return Some(p);
+        }
+    }
     let mut conn = net::connect(guard, SocketAddr::new(addr, 80))
         .await
         .ok()??;
@@ -76,16 +90,19 @@ pub(crate) async fn fetch(guard: &Guard, addr: IpAddr, host: &str) -> Option<Pag
         )
         .await
         .ok()?;
-    let info = wire::parse_http(&b)?;
-    let start = b
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map_or(b.len(), |i| i + 4);
+    page(&b, "http", 80)
+}
+
+fn page(b: &[u8], scheme: &'static str, port: u16) -> Option<Page> {
+    let info = wire::parse_http(b)?;
+    let body = wire::http_body(b);
     Some(Page {
         status: info.status,
         title: info.title,
-        body_len: b.len() - start,
-        head: b[start..].iter().take(COMPARE_BYTES).copied().collect(),
+        body_len: body.len(),
+        scheme,
+        port,
+        head: body.iter().take(COMPARE_BYTES).copied().collect(),
     })
 }
 
@@ -98,6 +115,8 @@ mod tests {
             status,
             title: Some(title.into()),
             body_len: body.len(),
+            scheme: "http",
+            port: 80,
             head: body.as_bytes().to_vec(),
         }
     }

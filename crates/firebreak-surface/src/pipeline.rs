@@ -4,10 +4,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use hickory_proto::rr::{RData, RecordType};
+use hickory_proto::rr::RecordType;
 use serde_json::json;
 use tokio::sync::mpsc::UnboundedSender;
 use tokio::task::JoinSet;
@@ -15,12 +15,14 @@ use tokio::task::JoinSet;
 use crate::dns::{self, Dns, HostInfo};
 use crate::error::SurfaceError;
 use crate::finding::{Finding, Severity};
-use crate::kb::{port_profile, DosKb, PortSpec, WORDLIST};
+use crate::kb::{port_profile, DosKb, PortSpec};
 use crate::net;
-use crate::origin;
-use crate::protect::Providers;
+use crate::portal::Portals;
+use crate::probe::Target;
+use crate::protect::{HeaderSignals, Protection, Providers};
 use crate::scope::{Guard, Limits, Scope};
 use crate::wire::{self, rdp_proto, RdpReply};
+use crate::{creds, discovery, names, permute, shield};
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -53,6 +55,27 @@ pub struct Config {
     pub dns_concurrency: usize,
     /// Provider ranges for the protection classification (none: not classified).
     pub providers: Option<Arc<Providers>>,
+    /// Leaked accounts about the scope ([`creds::LeakIndex`]), matched to the domains
+    /// at once and to the discovered names and portals after the scan.
+    pub leaks: Arc<Vec<creds::Leak>>,
+    /// Names from passive inputs ([`names::passive`]); those outside the scoped
+    /// domains are dropped.
+    pub passive: Vec<String>,
+    /// Permutations of discovered names to try at most (0: none).
+    pub permutations: usize,
+    /// Words for the permutations ([`permute::PERMUTATION_WORDS`] by default).
+    pub permutation_words: Vec<String>,
+    /// Rounds after the first: names revealed by the answers (HTTP, certificates) and
+    /// brute force under new sub-zones, resolved and scanned in turn (0: none).
+    pub recursion: u32,
+    /// Sub-zones brute-forced per round at most.
+    pub max_subzones: usize,
+    /// Addresses names had in the past ([`names::history`]): origin candidates of the
+    /// protected sites (no name = a candidate for every site).
+    pub origin_history: Vec<(Option<String>, IpAddr)>,
+    /// Slowloris threshold on HTTP(S) ports: exposed when 3 incomplete requests stay
+    /// open this long ([`crate::slow`]; `None`: not checked).
+    pub slowloris: Option<Duration>,
 }
 
 impl Config {
@@ -73,6 +96,14 @@ impl Config {
             ipv6: false,
             dns_concurrency: 256,
             providers: None,
+            leaks: Arc::new(Vec::new()),
+            passive: Vec::new(),
+            permutations: 2000,
+            permutation_words: permute::words(permute::PERMUTATION_WORDS),
+            recursion: 2,
+            max_subzones: 16,
+            origin_history: Vec::new(),
+            slowloris: Some(crate::slow::DEFAULT_HOLD),
         }
     }
 }
@@ -98,20 +129,90 @@ pub struct Stats {
     pub seconds: f64,
 }
 
-struct Ctx {
-    guard: Arc<Guard>,
-    dns: Dns,
+pub(crate) struct Ctx {
+    pub(crate) guard: Arc<Guard>,
+    pub(crate) dns: Dns,
     kb: DosKb,
     profile: Vec<PortSpec>,
     tx: UnboundedSender<Finding>,
     probed: AtomicU64,
     open: AtomicU64,
+    headers: HeaderSignals,
+    seen: Mutex<Seen>,
+    portals: Portals,
+    slowloris: Option<Duration>,
+}
+
+/// Names the answers may add per round at most.
+const MAX_HARVEST: usize = 10_000;
+
+/// What the probes saw that later stages use.
+#[derive(Default)]
+pub(crate) struct Seen {
+    /// In-scope names revealed by answers, and how (`http`, `tls-san`).
+    pub(crate) names: BTreeMap<String, &'static str>,
+    /// Remote-access portals: asset name and address → the finding's kind.
+    pub(crate) portals: BTreeMap<String, String>,
+    /// Providers shown by HTTP answers' headers and cookies, per address.
+    pub(crate) protection: BTreeMap<IpAddr, Protection>,
 }
 
 impl Ctx {
-    fn emit(&self, f: Finding) {
+    /// Sends a finding, noting what later stages need of it: portals (for leaked
+    /// logins) and certificate names (`sans` in the evidence, for discovery).
+    pub(crate) fn emit(&self, f: Finding) {
+        if f.kind.starts_with("portal.") {
+            let mut seen = self.seen();
+            seen.portals.insert(f.asset.clone(), f.kind.clone());
+            if let Some(a) = f.address {
+                seen.portals.insert(a.to_string(), f.kind.clone());
+            }
+        }
+        let ev = &f.evidence;
+        let sans = [
+            ev.get("sans"),
+            ev.get("cert").and_then(|c| c.get("sans")),
+            ev.get("certificate").and_then(|c| c.get("sans")),
+        ];
+        for list in sans.into_iter().flatten().filter_map(|v| v.as_array()) {
+            self.harvest(list.iter().filter_map(|v| v.as_str()), "tls-san");
+        }
         // A closed receiver means the caller stopped listening; the run finishes anyway.
         let _ = self.tx.send(f);
+    }
+
+    pub(crate) fn seen(&self) -> MutexGuard<'_, Seen> {
+        // a panic elsewhere cannot leave these maps half-written: take them as they are
+        self.seen.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Keeps the in-scope names among `names` for the next discovery round.
+    fn harvest<'a>(&self, names: impl Iterator<Item = &'a str>, how: &'static str) {
+        let scope = self.guard.scope();
+        let keep: Vec<String> = names
+            .filter_map(names::canonical)
+            .filter(|n| scope.domain_of(n).is_some())
+            .collect();
+        if !keep.is_empty() {
+            let mut seen = self.seen();
+            for n in keep {
+                // a page listing endless names of the domain cannot grow the run
+                if seen.names.len() >= MAX_HARVEST {
+                    break;
+                }
+                seen.names.entry(n).or_insert(how);
+            }
+        }
+    }
+
+    /// Hook for every HTTP answer a probe read from `addr`: the names it reveals
+    /// (redirects, CSP, links) and the provider its headers and cookies show.
+    pub(crate) fn http_answer(&self, addr: IpAddr, raw: &[u8]) {
+        let found = names::from_http(raw);
+        self.harvest(found.iter().map(String::as_str), "http");
+        if let Some(p) = wire::parse_http(raw).and_then(|i| self.headers.classify(&i.headers)) {
+            self.seen().protection.entry(addr).or_insert(p);
+        }
     }
 }
 
@@ -133,152 +234,69 @@ pub async fn run(cfg: Config, tx: UnboundedSender<Finding>) -> Result<Stats, Sur
         tx,
         probed: AtomicU64::new(0),
         open: AtomicU64::new(0),
+        headers: HeaderSignals::bundled()?,
+        portals: Portals::bundled()?,
+        slowloris: cfg.slowloris,
+        seen: Mutex::new(Seen::default()),
     });
-    let mut words: Vec<String> = Vec::new();
-    if cfg.bundled_wordlist {
-        words.extend(WORDLIST.lines().map(str::to_string));
-    }
-    for w in &cfg.wordlists {
-        words.extend(w.lines().map(|l| l.trim().to_ascii_lowercase()));
-    }
-    words.retain(|w| {
-        !w.is_empty()
-            && w.len() <= 63
-            && w.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
-    });
-    words.sort();
-    words.dedup();
-    let words = Arc::new(words);
+    let words = Arc::new(discovery::wordlist(&cfg));
 
-    // 1. discovery, per domain
-    let mut names: BTreeMap<String, &'static str> = BTreeMap::new();
-    let mut resolved: BTreeMap<String, HostInfo> = BTreeMap::new();
-    let mut set = JoinSet::new();
-    for domain in cfg.scope.domains.clone() {
-        let task_ctx = ctx.clone();
-        let words = words.clone();
-        let c = cfg.clone();
-        set.spawn(async move {
-            let r = discover(&task_ctx, &c, &domain, &words).await;
-            (domain, r)
-        });
-        while set.len() >= 4 {
-            merge(&ctx, set.join_next().await, &mut names, &mut resolved)?;
-        }
-    }
-    while let Some(r) = set.join_next().await {
-        merge(&ctx, Some(r), &mut names, &mut resolved)?;
+    // leaked accounts of the scope's domains need no scan: reported first
+    let (early, late): (Vec<creds::Leak>, Vec<creds::Leak>) =
+        cfg.leaks.iter().cloned().partition(|l| l.url.is_none());
+    for f in creds::findings(&early, &creds::Surface::default()) {
+        ctx.emit(f);
     }
 
-    // 2. resolution of every name not resolved yet
-    let mut set = JoinSet::new();
-    let todo: Vec<String> = names
-        .keys()
-        .filter(|n| !resolved.contains_key(*n))
-        .cloned()
-        .collect();
-    for n in todo {
-        let ctx = ctx.clone();
-        let v6 = cfg.ipv6;
-        set.spawn(async move { ctx.dns.resolve_host(&n, v6).await });
-        while set.len() >= cfg.dns_concurrency.max(1) {
-            if let Some(r) = set.join_next().await {
-                if let Some(h) = host_of(r)? {
-                    resolved.insert(h.name.clone(), h);
-                }
-            }
-        }
-    }
-    while let Some(r) = set.join_next().await {
-        if let Some(h) = host_of(r)? {
-            resolved.insert(h.name.clone(), h);
-        }
-    }
-    let mut targets: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
-    let mut resolved_count = 0;
-    for (n, h) in &resolved {
-        if h.addrs.is_empty() {
-            continue;
-        }
-        resolved_count += 1;
-        let source = names.get(n).copied().unwrap_or("dns");
-        ctx.emit(
-            Finding::new(
-                "asset.name",
-                Severity::Info,
-                n,
-                format!("{n} resolves"),
-                "discovered name",
-            )
-            .evidence(json!({"source": source, "addresses": h.addrs, "cnames": h.cnames})),
-        );
-        if let Some(p) = &cfg.providers {
-            protection(&ctx, p, n, h);
-        }
-        for a in &h.addrs {
-            if ctx.guard.in_scope(*a) {
-                targets.entry(*a).or_default().push(n.clone());
-            } else {
-                ctx.emit(
-                    Finding::new(
-                        "scope.out_of_scope",
-                        Severity::Info,
-                        n,
-                        format!("{n} resolves to {a}, outside the scoped ranges: not probed"),
-                        "the scope file does not cover this address; add it to probe it",
-                    )
-                    .at(*a, None),
-                );
-            }
-        }
-    }
-    if cfg.sweep {
-        for net in &cfg.scope.ranges {
-            let size = match net {
-                ipnet::IpNet::V4(n) => 32 - u32::from(n.prefix_len()),
-                ipnet::IpNet::V6(n) => 128 - u32::from(n.prefix_len()),
-            };
-            if size <= 12 {
-                for a in net.hosts() {
-                    targets.entry(a).or_default();
-                }
-            }
-        }
-    }
+    // 1. discovery: per domain, passive inputs, permutations
+    let mut found = discovery::Names::default();
+    discovery::domains(&ctx, &cfg, &words, &mut found).await?;
+    discovery::passive_and_permutations(&ctx, &cfg, &mut found).await?;
 
-    // 3. scan, fingerprint, check
-    let n_targets = targets.len();
-    let scanned: Vec<IpAddr> = targets.keys().copied().collect();
-    if cfg.scan || cfg.udp {
-        let mut set = JoinSet::new();
-        for (addr, mut hostnames) in targets {
-            hostnames.sort();
-            hostnames.dedup();
-            let ctx = ctx.clone();
-            let c = cfg.clone();
-            set.spawn(async move { probe_host(&ctx, &c, addr, hostnames).await });
-            while set.len() >= 32 {
-                if let Some(r) = set.join_next().await {
-                    r.map_err(|_| SurfaceError::Closed)?;
-                }
-            }
-        }
-        while let Some(r) = set.join_next().await {
-            r.map_err(|_| SurfaceError::Closed)?;
-        }
-    }
+    // 2.-3. rounds of resolution, classification and scans
+    let r = rounds(&ctx, &cfg, &words, &mut found).await?;
+
+    // protection of the names no range or CNAME decided, by the headers seen
+    let seen_headers = std::mem::take(&mut ctx.seen().protection);
+    shield::after_scan(
+        &ctx,
+        cfg.providers.as_deref(),
+        &found.resolved,
+        &r.pending_protection,
+        &seen_headers,
+    );
 
     // 4. origin exposure of the protected sites
+    let scanned: Vec<IpAddr> = r.scanned.into_iter().collect();
     if let Some(p) = &cfg.providers {
         if cfg.scan {
-            origin_checks(&ctx, p, &resolved, &scanned).await;
+            let src = shield::OriginSources {
+                spf: &found.spf,
+                history: &cfg.origin_history,
+            };
+            shield::origin_checks(&ctx, p, &found.resolved, &scanned, &src).await;
+        }
+    }
+
+    // 5. leaked logins captured for the scope's URLs, matched to what was found
+    if !late.is_empty() {
+        let surface = creds::Surface {
+            names: r.reported,
+            portals: std::mem::take(&mut ctx.seen().portals),
+            addresses: found
+                .resolved
+                .iter()
+                .map(|(n, h)| (n.clone(), h.addrs.clone()))
+                .collect(),
+        };
+        for f in creds::findings(&late, &surface) {
+            ctx.emit(f);
         }
     }
     Ok(Stats {
-        names: names.len(),
-        resolved: resolved_count,
-        addresses: n_targets,
+        names: found.names.len(),
+        resolved: r.resolved,
+        addresses: scanned.len(),
         ports_probed: ctx.probed.load(Ordering::Relaxed),
         ports_open: ctx.open.load(Ordering::Relaxed),
         refused: ctx.guard.refused(),
@@ -287,292 +305,198 @@ pub async fn run(cfg: Config, tx: UnboundedSender<Finding>) -> Result<Stats, Sur
     })
 }
 
-fn protection(ctx: &Ctx, providers: &Providers, name: &str, h: &HostInfo) {
-    let f = match providers.classify(&h.addrs, &h.cnames) {
-        Some(p) if p.protected => Finding::new(
-            "protection.behind",
-            Severity::Info,
-            name,
-            format!("{name} is behind {} ({})", p.provider, p.method),
-            "the provider's edge answers for it",
-        )
-        .evidence(json!(p)),
-        other => Finding::new(
-            "protection.none",
-            Severity::Info,
-            name,
-            format!("{name} is not behind a DDoS-protection provider"),
-            "none of its addresses is in a CDN/WAF range and no CNAME points to one: floods reach it directly",
-        )
-        .evidence(json!({"addresses": h.addrs, "cnames": h.cnames, "hosting": other})),
-    };
-    ctx.emit(f);
+/// What the rounds found.
+struct Rounds {
+    /// Names reported as resolving.
+    reported: BTreeSet<String>,
+    /// Addresses scanned.
+    scanned: BTreeSet<IpAddr>,
+    /// Names no range or CNAME classified (decided by headers after the scan).
+    pending_protection: Vec<String>,
+    /// Names that resolved to an address.
+    resolved: usize,
 }
 
-type Discovered = (Vec<(String, &'static str)>, Vec<HostInfo>);
-
-/// For each protected name whose edge is in scope: ask every scanned address that is
-/// not an edge itself for the site, and compare with the edge's answer.
-async fn origin_checks(
-    ctx: &Ctx,
-    providers: &Providers,
-    resolved: &BTreeMap<String, HostInfo>,
-    scanned: &[IpAddr],
-) {
-    let mut protected: Vec<(&HostInfo, crate::protect::Protection)> = Vec::new();
-    let mut edges: BTreeSet<IpAddr> = BTreeSet::new();
-    for h in resolved.values() {
-        if let Some(p) = providers
-            .classify(&h.addrs, &h.cnames)
-            .filter(|p| p.protected)
-        {
-            edges.extend(h.addrs.iter().copied());
-            protected.push((h, p));
-        }
-    }
-    let candidates: Vec<IpAddr> = scanned
-        .iter()
-        .copied()
-        .filter(|a| !edges.contains(a))
-        .collect();
-    for (h, p) in protected {
-        let Some(edge_addr) = h.addrs.iter().copied().find(|a| ctx.guard.in_scope(*a)) else {
-            continue; // the edge is outside the scope: nothing to compare against
-        };
-        let Some(edge) = origin::fetch(&ctx.guard, edge_addr, &h.name).await else {
-            continue;
-        };
-        let mut tried = Vec::new();
-        let mut bypass = None;
-        for c in &candidates {
-            match origin::fetch(&ctx.guard, *c, &h.name).await {
-                None => tried.push(json!({"address": c, "result": "refused or not HTTP"})),
-                Some(direct) => {
-                    let (same, sim) = origin::same_site(&edge, &direct);
-                    tried.push(json!({"address": c, "result": if same { "same site" } else { "differs" }, "similarity": sim, "response": direct}));
-                    if same && bypass.is_none() {
-                        bypass = Some((*c, direct, sim));
-                    }
-                }
-            }
-        }
-        let f = match bypass {
-            Some((addr, direct, sim)) => Finding::new(
-                "origin.bypass",
-                Severity::High,
-                &h.name,
-                format!("{} is reachable around {}: origin {addr} serves it directly", h.name, p.provider),
-                format!("the direct answer matches the protected edge (same status and title, body similarity {sim} >= {})", origin::BYPASS_THRESHOLD),
-            )
-            .at(addr, Some(80))
-            .evidence(json!({"provider": p.provider, "edge": {"address": edge_addr, "response": edge}, "origin": {"address": addr, "response": direct}, "similarity": sim})),
-            None => Finding::new(
-                "origin.protected",
-                Severity::Info,
-                &h.name,
-                format!("{}: no candidate origin serves it around {}", h.name, p.provider),
-                "every candidate refused or answered differently",
-            )
-            .evidence(json!({"provider": p.provider, "edge": {"address": edge_addr, "response": edge}, "candidates": tried})),
-        };
-        ctx.emit(f);
-    }
-}
-
-type DomainResult = Result<(String, Result<Discovered, SurfaceError>), tokio::task::JoinError>;
-type HostResult = Result<Result<HostInfo, SurfaceError>, tokio::task::JoinError>;
-
-/// A resolution that failed for this name alone (a label the wordlist got wrong) is a
-/// miss; a task that died ends the run.
-fn host_of(r: HostResult) -> Result<Option<HostInfo>, SurfaceError> {
-    Ok(r.map_err(|_| SurfaceError::Closed)?.ok())
-}
-
-fn merge(
-    ctx: &Ctx,
-    r: Option<DomainResult>,
-    names: &mut BTreeMap<String, &'static str>,
-    resolved: &mut BTreeMap<String, HostInfo>,
-) -> Result<(), SurfaceError> {
-    if let Some(r) = r {
-        let (domain, r) = r.map_err(|_| SurfaceError::Closed)?;
-        let (n, h) = match r {
-            Ok(d) => d,
-            Err(e) => {
-                // partial success: this domain's discovery stopped, the others go on
-                ctx.emit(Finding::new(
-                    "scan.problem",
-                    Severity::Info,
-                    &domain,
-                    format!("discovery of {domain} stopped: {e}"),
-                    "the rest of the run is unaffected",
-                ));
-                return Ok(());
-            }
-        };
-        for (name, src) in n {
-            names.entry(name).or_insert(src);
-        }
-        for h in h {
-            resolved.insert(h.name.clone(), h);
-        }
-    }
-    Ok(())
-}
-
-async fn discover(
+/// Rounds: resolve what is new, report and classify it, scan its new addresses; then
+/// take the names the answers revealed (HTTP, certificates) and brute-force new
+/// sub-zones, until nothing is new or `cfg.recursion` rounds followed the first.
+async fn rounds(
     ctx: &Arc<Ctx>,
     cfg: &Config,
-    domain: &str,
     words: &Arc<Vec<String>>,
-) -> Result<Discovered, SurfaceError> {
-    let mut found: Vec<(String, &'static str)> = vec![(domain.to_string(), "scope")];
-    let mut hosts = Vec::new();
-    let scope = &cfg.scope;
-    let keep = |n: &str| scope.domain_of(n).is_some();
-
-    // NS, MX, TXT
-    let ns_names: Vec<String> = ctx
-        .dns
-        .records(domain, RecordType::NS)
-        .await?
-        .iter()
-        .filter_map(|r| match r {
-            RData::NS(n) => Some(dns::text(&n.0)),
-            _ => None,
-        })
-        .collect();
-    let mx: Vec<String> = ctx
-        .dns
-        .records(domain, RecordType::MX)
-        .await?
-        .iter()
-        .filter_map(|r| match r {
-            RData::MX(m) => Some(dns::text(&m.exchange)),
-            _ => None,
-        })
-        .collect();
-    let txt: Vec<String> = ctx
-        .dns
-        .records(domain, RecordType::TXT)
-        .await?
-        .iter()
-        .map(|r| r.to_string())
-        .collect();
-    ctx.emit(
-        Finding::new(
-            "dns.records",
-            Severity::Info,
-            domain,
-            format!("{domain}: name servers, mail, TXT"),
-            "inventory",
-        )
-        .evidence(json!({"ns": ns_names, "mx": mx, "txt": txt})),
-    );
-    for n in ns_names.iter().chain(mx.iter()) {
-        if keep(n) {
-            found.push((n.clone(), "ns/mx"));
+    found: &mut discovery::Names,
+) -> Result<Rounds, SurfaceError> {
+    let mut out = Rounds {
+        reported: BTreeSet::new(),
+        scanned: BTreeSet::new(),
+        pending_protection: Vec::new(),
+        resolved: 0,
+    };
+    let mut tried: BTreeSet<String> = BTreeSet::new();
+    let mut brute_done: BTreeSet<String> = BTreeSet::new();
+    let mut round = 0;
+    loop {
+        let todo: Vec<String> = found
+            .names
+            .keys()
+            .filter(|n| !found.resolved.contains_key(*n) && tried.insert((*n).clone()))
+            .cloned()
+            .collect();
+        for h in discovery::resolve_all(ctx, todo, cfg.ipv6, cfg.dns_concurrency).await? {
+            found.resolved.insert(h.name.clone(), h);
         }
-    }
-
-    // zone transfer against every in-scope name server address
-    if cfg.axfr {
-        for ns in &ns_names {
-            let h = ctx.dns.resolve_host(ns, cfg.ipv6).await?;
-            for a in &h.addrs {
-                if !ctx.guard.in_scope(*a) {
-                    ctx.emit(
-                        Finding::new(
-                            "scope.out_of_scope",
-                            Severity::Info,
-                            ns,
-                            format!("name server {ns} ({a}) of {domain} is outside the scoped ranges: no zone transfer attempted"),
-                            "the scope file does not cover this address",
-                        )
-                        .at(*a, Some(53)),
-                    );
-                    continue;
-                }
-                match dns::axfr(&ctx.guard, *a, domain).await {
-                    Ok(Some(records)) => {
-                        let mut zone_names: BTreeSet<String> = BTreeSet::new();
-                        for r in &records {
-                            let n = dns::text(&r.name);
-                            if keep(&n) && !n.starts_with('*') {
-                                zone_names.insert(n);
-                            }
-                        }
-                        ctx.emit(
-                            Finding::new(
-                                "dns.axfr_open",
-                                Severity::High,
-                                domain,
-                                format!("{ns} ({a}) allows a zone transfer of {domain}: {} names", zone_names.len()),
-                                "anyone can list every host of the zone, hidden ones included",
-                            )
-                            .at(*a, Some(53))
-                            .evidence(json!({"server": ns, "records": records.len(), "names": zone_names})),
-                        );
-                        found.extend(zone_names.into_iter().map(|n| (n, "axfr")));
-                    }
-                    Ok(None) => {}
-                    Err(SurfaceError::OutOfScope(_)) => {}
-                    Err(_) => {}
-                }
+        let mut targets: BTreeMap<IpAddr, Vec<String>> = BTreeMap::new();
+        let mut new_names = BTreeSet::new();
+        for (n, h) in &found.resolved {
+            if h.addrs.is_empty() || !found.names.contains_key(n) || !out.reported.insert(n.clone())
+            {
+                continue;
             }
-            hosts.push(h);
-        }
-    }
-
-    // brute force with wildcard detection
-    if cfg.brute && !words.is_empty() {
-        let wildcard = ctx.dns.wildcard(domain).await?;
-        if !wildcard.is_empty() {
-            ctx.emit(
-                Finding::new(
-                    "dns.wildcard",
-                    Severity::Info,
-                    domain,
-                    format!("*.{domain} answers for any name"),
-                    "brute-force hits that only return the wildcard's addresses are dropped",
-                )
-                .evidence(json!({"addresses": wildcard})),
+            new_names.insert(n.clone());
+            out.resolved += 1;
+            let source = found.names.get(n).copied().unwrap_or("dns");
+            report_name(
+                ctx,
+                cfg,
+                source,
+                h,
+                &mut targets,
+                &mut out.pending_protection,
             );
         }
-        let mut set = JoinSet::new();
-        let mut hits = Vec::new();
-        let collect = |h: HostInfo, hits: &mut Vec<HostInfo>| {
-            let only_wildcard = !wildcard.is_empty()
-                && h.cnames.is_empty()
-                && h.addrs.iter().all(|a| wildcard.contains(a));
-            if !h.addrs.is_empty() && !only_wildcard {
-                hits.push(h);
-            }
+        if cfg.sweep && round == 0 {
+            sweep(cfg, &mut targets);
+        }
+        targets.retain(|a, _| out.scanned.insert(*a));
+        if cfg.scan || cfg.udp {
+            scan_all(ctx, cfg, targets).await?;
+        }
+        round += 1;
+        if round > cfg.recursion
+            || next_names(ctx, cfg, words, found, &new_names, &mut brute_done).await? == 0
+        {
+            return Ok(out);
+        }
+    }
+}
+
+/// Every address of the scoped ranges of at most 4096 addresses.
+fn sweep(cfg: &Config, targets: &mut BTreeMap<IpAddr, Vec<String>>) {
+    for net in &cfg.scope.ranges {
+        let size = match net {
+            ipnet::IpNet::V4(n) => 32 - u32::from(n.prefix_len()),
+            ipnet::IpNet::V6(n) => 128 - u32::from(n.prefix_len()),
         };
-        for w in words.iter() {
-            let n = format!("{w}.{domain}");
-            let ctx = ctx.clone();
-            let v6 = cfg.ipv6;
-            set.spawn(async move { ctx.dns.resolve_host(&n, v6).await });
-            while set.len() >= cfg.dns_concurrency.max(1) {
-                if let Some(r) = set.join_next().await {
-                    if let Some(h) = host_of(r)? {
-                        collect(h, &mut hits);
-                    }
+        if size <= 12 {
+            for a in net.hosts() {
+                targets.entry(a).or_default();
+            }
+        }
+    }
+}
+
+/// The next round's names: in-scope names the answers revealed, and brute-force hits
+/// under the sub-zones of this round's names. Returns how many are new.
+async fn next_names(
+    ctx: &Arc<Ctx>,
+    cfg: &Config,
+    words: &Arc<Vec<String>>,
+    found: &mut discovery::Names,
+    new_names: &BTreeSet<String>,
+    brute_done: &mut BTreeSet<String>,
+) -> Result<usize, SurfaceError> {
+    let mut more = 0;
+    let harvested = std::mem::take(&mut ctx.seen().names);
+    for (n, src) in harvested {
+        if cfg.scope.domain_of(&n).is_some() && !found.names.contains_key(&n) {
+            found.names.insert(n, src);
+            more += 1;
+        }
+    }
+    if cfg.brute && !words.is_empty() {
+        for zone in discovery::subzones(cfg, new_names, brute_done, cfg.max_subzones) {
+            let (hits, _) = discovery::brute(ctx, cfg, &zone, words).await?;
+            for h in hits {
+                if !found.names.contains_key(&h.name) {
+                    more += 1;
+                    found.names.insert(h.name.clone(), "bruteforce");
+                    found.resolved.insert(h.name.clone(), h);
                 }
             }
         }
-        while let Some(r) = set.join_next().await {
-            if let Some(h) = host_of(r)? {
-                collect(h, &mut hits);
-            }
-        }
-        for h in hits {
-            found.push((h.name.clone(), "bruteforce"));
-            hosts.push(h);
+    }
+    Ok(more)
+}
+
+/// Reports one newly resolved name (inventory, protection by range, out-of-scope
+/// addresses) and adds its in-scope addresses to `targets`.
+fn report_name(
+    ctx: &Ctx,
+    cfg: &Config,
+    source: &str,
+    h: &HostInfo,
+    targets: &mut BTreeMap<IpAddr, Vec<String>>,
+    pending_protection: &mut Vec<String>,
+) {
+    let n = h.name.as_str();
+    ctx.emit(
+        Finding::new(
+            "asset.name",
+            Severity::Info,
+            n,
+            format!("{n} resolves"),
+            "discovered name",
+        )
+        .evidence(json!({"source": source, "addresses": h.addrs, "cnames": h.cnames})),
+    );
+    let decided = cfg
+        .providers
+        .as_deref()
+        .is_some_and(|p| shield::by_ranges(ctx, p, n, h));
+    if !decided {
+        pending_protection.push(n.to_string());
+    }
+    for a in &h.addrs {
+        if ctx.guard.in_scope(*a) {
+            targets.entry(*a).or_default().push(n.to_string());
+        } else {
+            ctx.emit(
+                Finding::new(
+                    "scope.out_of_scope",
+                    Severity::Info,
+                    n,
+                    format!("{n} resolves to {a}, outside the scoped ranges: not probed"),
+                    "the scope file does not cover this address; add it to probe it",
+                )
+                .at(*a, None),
+            );
         }
     }
-    Ok((found, hosts))
+}
+
+/// Scans, fingerprints and checks `targets`, 32 hosts at a time.
+async fn scan_all(
+    ctx: &Arc<Ctx>,
+    cfg: &Config,
+    targets: BTreeMap<IpAddr, Vec<String>>,
+) -> Result<(), SurfaceError> {
+    let mut set = JoinSet::new();
+    for (addr, mut hostnames) in targets {
+        hostnames.sort();
+        hostnames.dedup();
+        let ctx = ctx.clone();
+        let c = cfg.clone();
+        set.spawn(async move { probe_host(&ctx, &c, addr, hostnames).await });
+        while set.len() >= 32 {
+            if let Some(r) = set.join_next().await {
+                r.map_err(|_| SurfaceError::Closed)?;
+            }
+        }
+    }
+    while let Some(r) = set.join_next().await {
+        r.map_err(|_| SurfaceError::Closed)?;
+    }
+    Ok(())
 }
 
 /// The name an address is reported under: its shortest name (then alphabetical), or
@@ -637,6 +561,17 @@ async fn probe_port(ctx: &Arc<Ctx>, addr: IpAddr, asset: &str, spec: &PortSpec) 
     };
     ctx.open.fetch_add(1, Ordering::Relaxed);
     let port = Some(spec.port);
+    let emit = |f: Finding| ctx.emit(f);
+    let on_http = |a: IpAddr, raw: &[u8]| ctx.http_answer(a, raw);
+    let t = Target {
+        guard: &ctx.guard,
+        kb: &ctx.kb,
+        portals: &ctx.portals,
+        emit: &emit,
+        on_http: &on_http,
+        addr,
+        asset,
+    };
     match spec.service.as_str() {
         "rdp" => {
             drop(conn);
@@ -646,7 +581,7 @@ async fn probe_port(ctx: &Arc<Ctx>, addr: IpAddr, asset: &str, spec: &PortSpec) 
         "ssh" => {
             if let Ok(b) = conn.exchange(b"", 1024, |b| b.contains(&b'\n')).await {
                 if let Some(banner) = wire::parse_ssh_banner(&b) {
-                    dos_check(ctx, addr, asset, spec.port, &banner);
+                    t.dos(spec.port, &banner);
                     ctx.emit(
                         Finding::new(
                             "service.ssh",
@@ -663,43 +598,46 @@ async fn probe_port(ctx: &Arc<Ctx>, addr: IpAddr, asset: &str, spec: &PortSpec) 
         }
         "http" => {
             let req = wire::http_request(asset, "/");
-            if let Ok(b) = conn.exchange(&req, 256 * 1024, wire::http_complete).await {
-                if let Some(info) = wire::parse_http(&b) {
-                    if let Some(s) = &info.server {
-                        dos_check(ctx, addr, asset, spec.port, s);
-                    }
-                    let body_start = b
-                        .windows(4)
-                        .position(|w| w == b"\r\n\r\n")
-                        .map_or(b.len(), |i| i + 4);
-                    let citrix = wire::citrix_signals(&info, &b[body_start..]);
-                    if citrix.len() >= 2 {
-                        let build = citrix_build(ctx, sa, asset).await;
-                        ctx.emit(
-                            Finding::new(
-                                "portal.citrix_gateway",
-                                Severity::Medium,
-                                asset,
-                                format!("Citrix Gateway / NetScaler portal on {sa}"),
-                                "remote-access portal: a frequent initial-access and DoS target",
-                            )
-                            .at(addr, port)
-                            .evidence(json!({"signals": citrix, "rdx_en_gzip_mtime": build})),
-                        );
-                    }
-                    ctx.emit(
-                        Finding::new(
-                            "service.http",
-                            Severity::Info,
-                            asset,
-                            format!("HTTP {} on {sa}", info.status),
-                            "fingerprint",
-                        )
-                        .at(addr, port)
-                        .evidence(json!({"status": info.status, "server": info.server, "title": info.title})),
-                    );
-                }
+            let b = conn
+                .exchange(&req, 256 * 1024, wire::http_complete)
+                .await
+                .unwrap_or_default();
+            drop(conn);
+            // a web port that speaks TLS (a TLS alert, or nginx's complaint) is HTTPS
+            let tls_port = b.first() == Some(&0x15)
+                || wire::http_body(&b)
+                    .windows(22)
+                    .any(|w| w == b"was sent to HTTPS port");
+            if !tls_port {
+                ctx.http_answer(addr, &b);
+                crate::web::fingerprint(&t, spec.port, false, &b, ctx.slowloris).await;
+            } else if let Some(b) = crate::tls::check(&t, spec.port, true).await {
+                ctx.http_answer(addr, &b);
+                crate::web::fingerprint(&t, spec.port, true, &b, ctx.slowloris).await;
             }
+        }
+        "https" => {
+            drop(conn);
+            if let Some(b) = crate::tls::check(&t, spec.port, true).await {
+                ctx.http_answer(addr, &b);
+                crate::web::fingerprint(&t, spec.port, true, &b, ctx.slowloris).await;
+            } else if let Some(b) = crate::web::get(&t, spec.port, false, "/").await {
+                // an "HTTPS" port that answers plain HTTP
+                crate::web::fingerprint(&t, spec.port, false, &b, ctx.slowloris).await;
+            }
+        }
+        // TLS from the first byte, not HTTP: certificate, versions, renegotiation
+        "smtps" | "imaps" | "pop3s" | "ldaps" | "tls" => {
+            drop(conn);
+            crate::tls::check(&t, spec.port, false).await;
+        }
+        "ftp" | "smtp" => {
+            drop(conn);
+            crate::banner::greeting(&t, spec.port, &spec.service).await;
+        }
+        "smb" => {
+            drop(conn);
+            crate::smb::check(&t, spec.port).await;
         }
         _ => {}
     }
@@ -713,40 +651,6 @@ async fn probe_port(ctx: &Arc<Ctx>, addr: IpAddr, asset: &str, spec: &PortSpec) 
         )
         .at(addr, port),
     );
-}
-
-/// The gzip MTIME of the Gateway's `rdx_en.json.gz` (the build's timestamp; a table of
-/// build timestamps turns it into a firmware build), as Unix seconds and RFC 3339.
-async fn citrix_build(ctx: &Ctx, sa: SocketAddr, host: &str) -> Option<serde_json::Value> {
-    let mut conn = net::connect(&ctx.guard, sa).await.ok()??;
-    let req = wire::http_request(host, wire::CITRIX_RDX_PATH);
-    let b = conn
-        .exchange(&req, 64 * 1024, wire::http_complete)
-        .await
-        .ok()?;
-    let info = wire::parse_http(&b)?;
-    if info.status != 200 {
-        return None;
-    }
-    let t = wire::gzip_mtime(wire::http_body(&b))?;
-    let when = chrono::DateTime::from_timestamp(i64::from(t), 0)?;
-    Some(json!({"unix": t, "utc": when.to_rfc3339()}))
-}
-
-fn dos_check(ctx: &Ctx, addr: IpAddr, asset: &str, port: u16, banner: &str) {
-    for m in ctx.kb.matches(banner) {
-        ctx.emit(
-            Finding::new(
-                "dos.known_cve",
-                m.entry.severity,
-                asset,
-                format!("{} {} on port {port}: {} ({})", m.entry.product, m.version, m.entry.cve, m.entry.summary),
-                "the banner claims a version in the affected range (a backported fix would not show in it)",
-            )
-            .at(addr, Some(port))
-            .evidence(json!({"banner": banner, "cve": m.entry.cve, "version": m.version})),
-        );
-    }
 }
 
 async fn rdp_exchange(ctx: &Ctx, sa: SocketAddr, protocols: u32) -> Result<RdpReply, SurfaceError> {
@@ -809,10 +713,27 @@ async fn rdp_check(ctx: &Ctx, addr: IpAddr, asset: &str, spec: &PortSpec) {
 
 async fn udp_checks(ctx: &Ctx, cfg: &Config, addr: IpAddr, asset: &str) {
     let wait = Duration::from_millis(1500).min(cfg.limits.probe_timeout);
+    let emit = |f: Finding| ctx.emit(f);
+    let on_http = |a: IpAddr, raw: &[u8]| ctx.http_answer(a, raw);
+    let t = Target {
+        guard: &ctx.guard,
+        kb: &ctx.kb,
+        portals: &ctx.portals,
+        emit: &emit,
+        on_http: &on_http,
+        addr,
+        asset,
+    };
     tokio::join!(
         udp_dns(ctx, cfg, addr, asset, wait),
         udp_snmp(ctx, addr, asset, wait),
-        udp_memcached(ctx, addr, asset, wait)
+        udp_memcached(ctx, &t, wait),
+        udp_dns_version(&t, wait),
+        crate::amp::ntp_mode6(&t, wait),
+        crate::amp::ntp_monlist(&t, wait),
+        crate::amp::ssdp(&t, wait),
+        crate::amp::cldap(&t, wait),
+        crate::amp::chargen(&t, wait),
     );
 }
 
@@ -872,8 +793,40 @@ async fn udp_snmp(ctx: &Ctx, addr: IpAddr, asset: &str, wait: Duration) {
     }
 }
 
-async fn udp_memcached(ctx: &Ctx, addr: IpAddr, asset: &str, wait: Duration) {
+/// The DNS server's `version.bind` (CHAOS TXT): reported, and matched against the DoS
+/// knowledge base as `BIND <version>` when it is a bare version number (what BIND
+/// answers; Unbound, Knot, NSD and dnsmasq name themselves).
+async fn udp_dns_version(t: &Target<'_>, wait: Duration) {
+    let id: u16 = rand::random();
+    let req = wire::dns_version_query(id);
+    let Ok(replies) = net::udp_exchange(t.guard, SocketAddr::new(t.addr, 53), &req, wait, 1).await
+    else {
+        return;
+    };
+    let Some(version) = replies.first().and_then(|r| wire::parse_dns_version(r, id)) else {
+        return;
+    };
+    let banner = if version.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("BIND {version}")
+    } else {
+        version.clone()
+    };
+    t.dos(53, &banner);
+    (t.emit)(
+        t.finding(
+            "service.dns",
+            Severity::Info,
+            Some(53),
+            format!("DNS server on {}:53 tells its version", t.addr),
+            "version.bind answered: the exact version helps an attacker pick a DoS bug",
+        )
+        .evidence(json!({"version_bind": version})),
+    );
+}
+
+async fn udp_memcached(ctx: &Ctx, t: &Target<'_>, wait: Duration) {
     // memcached over UDP
+    let (addr, asset) = (t.addr, t.asset);
     if let Ok(replies) = net::udp_exchange(
         &ctx.guard,
         SocketAddr::new(addr, 11211),
@@ -896,6 +849,9 @@ async fn udp_memcached(ctx: &Ctx, addr: IpAddr, asset: &str, wait: Duration) {
                 .at(addr, Some(11211))
                 .evidence(json!({"request_bytes": wire::MEMCACHED_STATS.len(), "reply_bytes": m.bytes, "datagrams": m.datagrams, "factor": factor, "version": m.version})),
             );
+            if let Some(v) = &m.version {
+                t.dos(11211, &format!("memcached {v}"));
+            }
         }
     }
 }

@@ -33,6 +33,9 @@ pub enum Command {
     Hunt(Box<HuntArgs>),
     /// Map the attack surface of a scope of domains and address ranges.
     Surface(Box<crate::cmd_surface::SurfaceArgs>),
+    /// Import CDN/WAF providers' published range lists (files you downloaded) into a
+    /// provider range file for `surface --cdn-ranges`.
+    SurfaceRanges(Box<crate::cmd_surface::RangesArgs>),
     /// Dissect a sample: hashes, structure, strings, YARA, config, capabilities, actor.
     Sample(Box<crate::cmd_triage::SampleArgs>),
     /// Scan files, folders, archives for IOCs, YARA matches and ransomware impact.

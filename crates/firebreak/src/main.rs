@@ -45,6 +45,7 @@ fn main() -> ExitCode {
         cli::Command::Investigate(a) => cmd_investigate::run(&a),
         cli::Command::Hunt(a) => cmd_hunt::run(&a),
         cli::Command::Surface(a) => cmd_surface::run(&a),
+        cli::Command::SurfaceRanges(a) => cmd_surface::import(&a),
         cli::Command::Sample(a) => cmd_triage::sample(&a),
         cli::Command::Scan(a) => cmd_triage::scan(&a),
         cli::Command::Backup { command } => cmd_triage::backup(&command),
