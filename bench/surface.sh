@@ -33,7 +33,7 @@ fast=(--rate 1000000 --host-rate 1000000 --conns 512 --host-conns 512 --dns-rate
 secs_of() { sed -n 's/.*, \([0-9.]*\) s$/\1/p' "$1" | tail -1; }
 
 ip netns exec "$P-scan" "$FB" surface --scope "$WORK/scope-names" --resolver 10.77.0.2 \
-    --no-bundled-wordlist --wordlist "$WORK/words" --no-axfr --no-scan --no-udp "${fast[@]}" \
+    --no-bundled-wordlist --wordlist "$WORK/words" --no-axfr --no-scan --no-udp --permutations 0 --recursion 0 "${fast[@]}" \
     --out "$WORK/names.jsonl" > "$WORK/names.txt"
 resolved=$(grep -c '"kind":"asset.name"' "$WORK/names.jsonl" || true)
 s=$(secs_of "$WORK/names.txt")
