@@ -25,7 +25,7 @@ mod select;
 
 pub use case_hunt::hunt_case;
 pub use detection::{key_fields, Detection, Kind, Source};
-pub use path_hunt::hunt_paths;
+pub use path_hunt::{hunt_paths, hunt_paths_loading};
 pub use select::Selection;
 
 use firebreak_case::{Case, CaseError, HuntRecord};

@@ -14,7 +14,7 @@ use firebreak_sigma::RuleSet;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 /// A run of one file's events, handed from a reader thread to the matching threads.
@@ -145,24 +145,83 @@ pub fn hunt_paths(
     opts: &HuntOptions,
     progress: &dyn Progress,
 ) -> HuntOutcome {
+    run(paths, read, RuleSource::Ready(rules), opts, progress)
+}
+
+/// [`hunt_paths`] with the rules made by `load` on a thread of their own while the
+/// first files are walked, hashed and parsed (loading thousands of rules takes a
+/// noticeable part of a hunt); matching starts once they are ready. Returns the rules
+/// with the outcome.
+pub fn hunt_paths_loading<F>(
+    paths: &[PathBuf],
+    read: &IngestOptions,
+    load: F,
+    opts: &HuntOptions,
+    progress: &dyn Progress,
+) -> (HuntOutcome, RuleSet)
+where
+    F: FnOnce() -> RuleSet + Send,
+{
+    let owned = OnceLock::new();
+    let outcome = run(
+        paths,
+        read,
+        RuleSource::Later(&owned, Box::new(load)),
+        opts,
+        progress,
+    );
+    (outcome, owned.into_inner().unwrap_or_default())
+}
+
+/// Where a path hunt's rules come from.
+enum RuleSource<'r> {
+    Ready(&'r RuleSet),
+    Later(
+        &'r OnceLock<RuleSet>,
+        Box<dyn FnOnce() -> RuleSet + Send + 'r>,
+    ),
+}
+
+/// Batches queued for the matching threads, per thread: room for what the readers
+/// parse while the rules load, bounded all the same.
+const QUEUED_PER_THREAD: usize = 16;
+
+fn run(
+    paths: &[PathBuf],
+    read: &IngestOptions,
+    source: RuleSource<'_>,
+    opts: &HuntOptions,
+    progress: &dyn Progress,
+) -> HuntOutcome {
     let started = Instant::now();
-    let m = Matchers::new(rules, opts.iocs.as_ref(), &opts.selection);
+    let rules: OnceLock<&RuleSet> = OnceLock::new();
+    let matchers: OnceLock<Matchers<'_>> = OnceLock::new();
     let analytics = opts
         .analytics
         .clone()
         .map(|c| Mutex::new(Analytics::new(c)));
     let threads = crate::threads(opts.threads);
-    let (tx, rx) = bounded::<Batch>(threads * 4);
+    let (tx, rx) = bounded::<Batch>(threads * QUEUED_PER_THREAD);
     let sinks = Sinks {
         tx,
         analytics: analytics.as_ref(),
         paths: Mutex::new(HashMap::new()),
     };
+    let ready = |r| {
+        let _ = rules.set(r);
+        let _ = matchers.set(Matchers::new(r, opts.iocs.as_ref(), &opts.selection));
+    };
     let (report, results, files) = std::thread::scope(|s| {
+        match source {
+            RuleSource::Ready(r) => ready(r),
+            RuleSource::Later(owned, load) => {
+                s.spawn(move || ready(owned.get_or_init(|| load_or_empty(load))));
+            }
+        }
         let workers: Vec<_> = (0..threads)
             .map(|_| {
-                let (rx, m, a) = (rx.clone(), &m, analytics.as_ref());
-                s.spawn(move || work(rx, m, a))
+                let (rx, m, a) = (rx.clone(), &matchers, analytics.as_ref());
+                s.spawn(move || work(rx, m.wait(), a))
             })
             .collect();
         drop(rx);
@@ -192,6 +251,8 @@ pub fn hunt_paths(
         };
         found.extend(crate::analytic::detections(a, &opts.selection, &source_of));
     }
+    let empty = RuleSet::default();
+    let rules = rules.get().copied().unwrap_or(&empty);
     let (detections, warnings) = crate::finish(rules, &opts.selection, found, correlated);
     HuntOutcome {
         detections,
@@ -201,6 +262,12 @@ pub fn hunt_paths(
         warnings,
         analytics,
     }
+}
+
+/// The loaded rules; none if loading panicked, so the matching threads waiting for
+/// them are never left waiting.
+fn load_or_empty(load: Box<dyn FnOnce() -> RuleSet + Send + '_>) -> RuleSet {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(load)).unwrap_or_default()
 }
 
 #[cfg(test)]

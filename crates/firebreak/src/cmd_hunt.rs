@@ -16,15 +16,18 @@ use firebreak_timeline::sanitize_terminal;
 use std::io::{IsTerminal, Write};
 
 pub fn run(a: &HuntArgs) -> Result<Outcome> {
-    let rules = load_rules(&a.with)?;
+    let input = RuleInput::gather(&a.with)?;
     let opts = HuntOptions {
         selection: selection(a),
         threads: a.hunt_threads,
         analytics: analytics_config(&a.with)?,
         iocs: load_iocs(&a.with.ioc)?,
     };
-    let outcome = match (&a.case, a.paths.is_empty()) {
-        (Some(dir), true) => hunt_case(dir, a, &rules, &opts)?,
+    let (outcome, rules) = match (&a.case, a.paths.is_empty()) {
+        (Some(dir), true) => {
+            let rules = input.load()?;
+            (hunt_case(dir, a, &rules, &opts)?, rules)
+        }
         (Some(_), false) => bail!("give either --case or evidence paths, not both (ingest first)"),
         (None, true) => bail!("give --case DIR or evidence paths to hunt"),
         (None, false) => {
@@ -32,9 +35,12 @@ pub fn run(a: &HuntArgs) -> Result<Outcome> {
                 read: read_options(&a.read)?,
                 ..IngestOptions::default()
             };
-            let o = firebreak_hunt::hunt_paths(&a.paths, &read, &rules, &opts, &SilentProgress);
+            // The rules load while the first files are read.
+            let load = || input.load().unwrap_or_default();
+            let (o, rules) =
+                firebreak_hunt::hunt_paths_loading(&a.paths, &read, load, &opts, &SilentProgress);
             report_read(&o)?;
-            o
+            (o, rules)
         }
     };
     write_detections(a, &outcome)?;
@@ -87,30 +93,61 @@ fn describe(a: &HuntArgs) -> String {
 }
 
 pub fn load_rules(a: &HuntWith) -> Result<RuleSet> {
-    if a.no_sigma {
-        return Ok(RuleSet::default());
+    RuleInput::gather(a)?.load()
+}
+
+/// The rule files read and the options checked, ready to be parsed and compiled
+/// (which may then run beside reading the evidence).
+pub struct RuleInput {
+    sources: Vec<(String, String)>,
+    unreadable: usize,
+    opts: LoadOptions,
+}
+
+impl RuleInput {
+    pub fn gather(a: &HuntWith) -> Result<RuleInput> {
+        let opts = LoadOptions {
+            placeholders: placeholders(&a.placeholder)?,
+            ..LoadOptions::default()
+        };
+        if a.no_sigma {
+            let (sources, unreadable) = (Vec::new(), 0);
+            return Ok(RuleInput {
+                sources,
+                unreadable,
+                opts,
+            });
+        }
+        let (mut sources, unreadable) = rule_sources(&a.rules);
+        if a.rules.is_empty() || a.bundled {
+            sources.extend(firebreak_rules::bundled());
+        }
+        if sources.is_empty() {
+            bail!("no Sigma rule files (.yml/.yaml) under the --rules paths");
+        }
+        let unreadable = unreadable.len();
+        Ok(RuleInput {
+            sources,
+            unreadable,
+            opts,
+        })
     }
-    let (mut sources, unreadable) = rule_sources(&a.rules);
-    if a.rules.is_empty() || a.bundled {
-        sources.extend(firebreak_rules::bundled());
+
+    /// Parse and compile; says on stderr how many documents did not load.
+    pub fn load(&self) -> Result<RuleSet> {
+        if self.sources.is_empty() {
+            return Ok(RuleSet::default());
+        }
+        let (set, errors) = RuleSet::load(&self.sources, &self.opts);
+        if !errors.is_empty() || self.unreadable > 0 {
+            writeln!(
+                std::io::stderr().lock(),
+                "{} rule documents not loaded (`firebreak rules check` lists each with its reason)",
+                errors.len() + self.unreadable
+            )?;
+        }
+        Ok(set)
     }
-    if sources.is_empty() {
-        bail!("no Sigma rule files (.yml/.yaml) under the --rules paths");
-    }
-    let opts = LoadOptions {
-        placeholders: placeholders(&a.placeholder)?,
-        ..LoadOptions::default()
-    };
-    let (set, errors) = RuleSet::load(&sources, &opts);
-    let mut err = std::io::stderr().lock();
-    if !errors.is_empty() || !unreadable.is_empty() {
-        writeln!(
-            err,
-            "{} rule documents not loaded (`firebreak rules check` lists each with its reason)",
-            errors.len() + unreadable.len()
-        )?;
-    }
-    Ok(set)
 }
 
 pub fn analytics_config(a: &HuntWith) -> Result<Option<AnalyticsConfig>> {
