@@ -21,8 +21,11 @@
 #                             as a provider range) -> 10.77.0.70
 #   PREFIX-orig2  10.77.0.70  TLS-only origin of secure.probe.test; refuses handshakes
 #                             without a known SNI (ssl_reject_handshake)
-PROBE_HOSTS="tls reneg portal ntp amp files smb1 edge2 orig2"
-declare -A PROBE_ADDR=([tls]=10.77.0.60 [reneg]=10.77.0.62 [portal]=10.77.0.63 [ntp]=10.77.0.64 [amp]=10.77.0.65 [files]=10.77.0.67 [smb1]=10.77.0.68 [edge2]=10.77.0.69 [orig2]=10.77.0.70)
+#   PREFIX-idx    10.77.0.71  nginx autoindex (listing.probe.test): on / at 80 (a folder
+#                             of 4 entries), under /uploads/ only at 8080 (2 entries)
+#   PREFIX-welcome 10.77.0.72 nginx serving Debian's stock default page (welcome.probe.test)
+PROBE_HOSTS="tls reneg portal ntp amp files smb1 edge2 orig2 idx welcome"
+declare -A PROBE_ADDR=([tls]=10.77.0.60 [reneg]=10.77.0.62 [portal]=10.77.0.63 [ntp]=10.77.0.64 [amp]=10.77.0.65 [files]=10.77.0.67 [smb1]=10.77.0.68 [edge2]=10.77.0.69 [orig2]=10.77.0.70 [idx]=10.77.0.71 [welcome]=10.77.0.72)
 
 probe_zone() {
     cat <<Z
@@ -38,6 +41,8 @@ files IN A 10.77.0.67
 smb1 IN A 10.77.0.68
 secure IN A 10.77.0.69
 origin IN A 10.77.0.70
+listing IN A 10.77.0.71
+welcome IN A 10.77.0.72
 dns IN A 10.77.0.2
 Z
 }
@@ -259,6 +264,7 @@ C
             proxy_set_header Host secure.probe.test;
         }
     }"
+    pages_up
 }
 
 probes_wait() {
@@ -273,6 +279,9 @@ probes_wait() {
     wait_tcp 10.77.0.68 445
     wait_tcp 10.77.0.69 443
     wait_tcp 10.77.0.70 443
+    wait_tcp 10.77.0.71 80
+    wait_tcp 10.77.0.71 8080
+    wait_tcp 10.77.0.72 80
     for _ in $(seq 1 150); do
         ns ntp ss -lun | grep -q ':123 ' && [ -S "$DIR/minissdpd.sock" ] && break
         sleep 0.1
@@ -302,4 +311,37 @@ PY
             sleep 0.1
         done
     fi
+}
+
+# Directory listings and default pages (web.directory_listing, web.default_page): an
+# nginx autoindex over a folder (fixed names and dates: the listing is the same on
+# every run) and nginx serving the default page the Debian package ships.
+pages_up() {
+    local d="$DIR/listing"
+    mkdir -p "$d/root/old" "$d/site/uploads"
+    echo "-- dump" > "$d/root/db-2024.sql"
+    echo "backup" > "$d/root/backup.tar.gz"
+    echo "notes" > "$d/root/notes.txt"
+    echo "x" > "$d/site/uploads/invoice-17.pdf"
+    echo "y" > "$d/site/uploads/avatar.png"
+    touch -d "2024-03-01 10:00:00" "$d"/root/* "$d"/site/uploads/*
+    nginx idx 10.77.0.71 "" "
+    server {
+        listen 10.77.0.71:80 default_server;
+        root $d/root;
+        autoindex on;
+    }
+    server {
+        listen 10.77.0.71:8080 default_server;
+        root $d/site;
+        location = / { return 200 \"<html><head><title>Files</title></head><body><h1>Customer files</h1><a href=\\\"/uploads/\\\">uploads</a></body></html>\"; }
+        location /uploads/ { autoindex on; }
+        location / { return 404; }
+    }"
+    nginx welcome 10.77.0.72 "" "
+    server {
+        listen 10.77.0.72:80 default_server;
+        root /usr/share/nginx/html;
+        index index.html;
+    }"
 }

@@ -25,7 +25,8 @@
 //! `port.open`, `service.http`/`service.ssh`, `rdp.nla_enforced`/`rdp.nla_not_enforced`,
 //! `portal.citrix_gateway`, `dos.known_cve`, `amp.memcached`, `amp.snmp_public`,
 //! `amp.dns_open_resolver`,
-//! `origin.bypass`/`origin.protected`, `creds.leaked`, `scan.problem`. In-flight work is bounded by the
+//! `origin.bypass`/`origin.protected`, `creds.leaked`,
+//! `web.directory_listing`/`web.default_page`, `scan.problem`. In-flight work is bounded by the
 //! concurrency limits (DNS queries, hosts, connections); the discovered names and the
 //! findings are kept for the run. Banner text in findings is attacker-controlled; the
 //! summary sanitises it for the terminal.
@@ -89,6 +90,14 @@
 //!   NEGOTIATE is accepted), FTP and SMTP greetings (`service.ftp`, `service.smtp`)
 //!   and the certificate behind STARTTLS / AUTH TLS (`service.tls` with `starttls`);
 //!   the DNS server's `version.bind` (`service.dns`);
+//! - [`pages`]: server-generated directory listings (`web.directory_listing`, medium:
+//!   nginx autoindex, Apache mod_autoindex, IIS directory browsing, lighttpd, Python's
+//!   http.server) and out-of-the-box pages (`web.default_page`, low: nginx, Debian and
+//!   Ubuntu Apache, the RHEL test page, IIS, Tomcat, lighttpd) by the signatures of
+//!   `data/web-signatures.yaml` (markers, how many must match), in the answer to `GET /`
+//!   and, for listings, in at most 3 common folders (`/uploads/`, `/backup/`; none when
+//!   `/` is a listing); evidence: URL, server, signature, the number of entries (never
+//!   their names);
 //! - [`portal`]: FortiGate SSL-VPN, Ivanti Connect Secure, GlobalProtect, Exchange OWA
 //!   (with the build), RD Web by the signatures of `data/portals.yaml` (two markers or
 //!   more), and the NetScaler build from `data/citrix-builds.csv`.
@@ -99,7 +108,7 @@
 //! Data: `data/dos-kb.yaml` (product + version range → CVE), `data/ports.txt` (the port
 //! profile), `data/subdomains.txt` (the wordlist), `data/portals.yaml`,
 //! `data/citrix-builds.csv`, `data/permutations.txt`,
-//! `data/protection-headers.yaml`, `data/case-keys.yaml`. No global mutable state.
+//! `data/protection-headers.yaml`, `data/web-signatures.yaml`, `data/case-keys.yaml`. No global mutable state.
 
 mod amp;
 mod banner;
@@ -112,6 +121,7 @@ mod kb;
 pub mod names;
 mod net;
 mod origin;
+pub mod pages;
 pub mod permute;
 mod pipeline;
 pub mod portal;

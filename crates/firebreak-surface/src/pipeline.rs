@@ -17,6 +17,7 @@ use crate::error::SurfaceError;
 use crate::finding::{Finding, Severity};
 use crate::kb::{port_profile, DosKb, PortSpec};
 use crate::net;
+use crate::pages::PageSigs;
 use crate::portal::Portals;
 use crate::probe::Target;
 use crate::protect::{HeaderSignals, Protection, Providers};
@@ -140,6 +141,7 @@ pub(crate) struct Ctx {
     headers: HeaderSignals,
     seen: Mutex<Seen>,
     portals: Portals,
+    pages: PageSigs,
     slowloris: Option<Duration>,
 }
 
@@ -236,6 +238,7 @@ pub async fn run(cfg: Config, tx: UnboundedSender<Finding>) -> Result<Stats, Sur
         open: AtomicU64::new(0),
         headers: HeaderSignals::bundled()?,
         portals: Portals::bundled()?,
+        pages: PageSigs::bundled()?,
         slowloris: cfg.slowloris,
         seen: Mutex::new(Seen::default()),
     });
@@ -567,6 +570,7 @@ async fn probe_port(ctx: &Arc<Ctx>, addr: IpAddr, asset: &str, spec: &PortSpec) 
         guard: &ctx.guard,
         kb: &ctx.kb,
         portals: &ctx.portals,
+        pages: &ctx.pages,
         emit: &emit,
         on_http: &on_http,
         addr,
@@ -719,6 +723,7 @@ async fn udp_checks(ctx: &Ctx, cfg: &Config, addr: IpAddr, asset: &str) {
         guard: &ctx.guard,
         kb: &ctx.kb,
         portals: &ctx.portals,
+        pages: &ctx.pages,
         emit: &emit,
         on_http: &on_http,
         addr,

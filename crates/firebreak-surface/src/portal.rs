@@ -97,7 +97,7 @@ impl Answer {
         })
     }
 
-    fn place(&self, place: Place, header: Option<&str>) -> Vec<String> {
+    pub(crate) fn place(&self, place: Place, header: Option<&str>) -> Vec<String> {
         let headers = |name: &str| -> Vec<String> {
             self.info
                 .headers

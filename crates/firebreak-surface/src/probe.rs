@@ -1,6 +1,6 @@
 //! What every service probe gets: the guard, the knowledge, where to send findings, and
 //! the target it is about. Probe modules (`tls`, `amp`, `slow`, `smb`, `banner`,
-//! `portal`) take a [`Target`] so they stay out of the pipeline's internals.
+//! `portal`, `pages`) take a [`Target`] so they stay out of the pipeline's internals.
 
 use std::net::IpAddr;
 
@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::finding::{Finding, Severity};
 use crate::kb::DosKb;
+use crate::pages::PageSigs;
 use crate::portal::Portals;
 use crate::scope::Guard;
 
@@ -16,6 +17,8 @@ pub(crate) struct Target<'a> {
     pub(crate) guard: &'a Guard,
     pub(crate) kb: &'a DosKb,
     pub(crate) portals: &'a Portals,
+    /// Directory-listing and default-page signatures.
+    pub(crate) pages: &'a PageSigs,
     pub(crate) emit: &'a (dyn Fn(Finding) + Send + Sync),
     /// Hook for every HTTP answer read (names and provider signals for discovery).
     pub(crate) on_http: &'a (dyn Fn(IpAddr, &[u8]) + Send + Sync),

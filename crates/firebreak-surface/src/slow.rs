@@ -226,6 +226,7 @@ mod loopback {
         );
         let kb = DosKb::bundled().unwrap();
         let portals = Portals::bundled().unwrap();
+        let pages = crate::pages::PageSigs::bundled().unwrap();
         let got = Mutex::new(Vec::new());
         let emit = |f: Finding| got.lock().unwrap().push(f);
         let on_http = |_: std::net::IpAddr, _: &[u8]| {};
@@ -233,6 +234,7 @@ mod loopback {
             guard: &guard,
             kb: &kb,
             portals: &portals,
+            pages: &pages,
             emit: &emit,
             on_http: &on_http,
             addr: "127.0.0.1".parse().unwrap(),

@@ -1,14 +1,16 @@
 //! The web fingerprint of one port, plain or TLS: status, server, title, the DoS
 //! knowledge for the Server header, the Citrix Gateway (signals + build), the portals
-//! of `data/portals.yaml`, and the slowloris check.
+//! of `data/portals.yaml`, directory listings and default pages
+//! (`data/web-signatures.yaml`), and the slowloris check.
 
-use std::net::SocketAddr;
+use std::net::{Ipv6Addr, SocketAddr};
 use std::time::Duration;
 
 use serde_json::json;
 
 use crate::finding::Severity;
 use crate::net;
+use crate::pages::{PageHit, LISTING};
 use crate::portal::Answer;
 use crate::probe::Target;
 use crate::tls;
@@ -46,6 +48,70 @@ async fn citrix_build(t: &Target<'_>, port: u16, use_tls: bool) -> Option<serde_
     let stamp = wire::gzip_mtime(wire::http_body(&b))?;
     let when = chrono::DateTime::from_timestamp(i64::from(stamp), 0)?;
     Some(json!({"unix": stamp, "utc": when.to_rfc3339(), "build": t.portals.citrix_build(stamp)}))
+}
+
+/// The URL of `path` on this port (the asset's name, the port unless the scheme's own).
+fn url(t: &Target<'_>, port: u16, use_tls: bool, path: &str) -> String {
+    let (scheme, default) = if use_tls {
+        ("https", 443)
+    } else {
+        ("http", 80)
+    };
+    let host = if t.asset.parse::<Ipv6Addr>().is_ok() {
+        format!("[{}]", t.asset)
+    } else {
+        t.asset.to_string()
+    };
+    if port == default {
+        format!("{scheme}://{host}{path}")
+    } else {
+        format!("{scheme}://{host}:{port}{path}")
+    }
+}
+
+fn report_page(t: &Target<'_>, port: u16, use_tls: bool, path: &str, raw: &[u8], hit: PageHit) {
+    let url = url(t, port, use_tls, path);
+    let server = wire::parse_http(raw).and_then(|i| i.server);
+    let (title, reason) = if hit.kind == LISTING {
+        (
+            format!(
+                "Directory listing at {url} ({}, {} entries)",
+                hit.signature,
+                hit.entries.unwrap_or(0)
+            ),
+            "the server lists the folder to anyone: backups, configuration and source files left there can be found and downloaded",
+        )
+    } else {
+        (
+            format!("Default page at {url} ({})", hit.signature),
+            "an out-of-the-box page: the server was installed and never configured (a forgotten or unmaintained host)",
+        )
+    };
+    (t.emit)(
+        t.finding(&hit.kind, hit.severity, Some(port), title, reason)
+            .evidence(json!({"url": url, "path": path, "server": server, "signature": hit.signature, "signals": hit.signals, "entries": hit.entries})),
+    );
+}
+
+/// `web.directory_listing` / `web.default_page` in the answer `first` to `GET /`, then
+/// listings in the folders of `data/web-signatures.yaml` (at most 3 more requests;
+/// none when `/` itself is a listing: it shows the folders already).
+async fn pages(t: &Target<'_>, port: u16, use_tls: bool, first: &[u8]) {
+    let root = t.pages.detect("/", first);
+    let root_listing = root.as_ref().is_some_and(|h| h.kind == LISTING);
+    if let Some(hit) = root {
+        report_page(t, port, use_tls, "/", first, hit);
+    }
+    if root_listing {
+        return;
+    }
+    for path in t.pages.listing_paths() {
+        if let Some(raw) = get(t, port, use_tls, path).await {
+            if let Some(hit) = t.pages.detect(path, &raw) {
+                report_page(t, port, use_tls, path, &raw, hit);
+            }
+        }
+    }
 }
 
 /// Fingerprints the answer `first` to `GET /`; returns whether it was HTTP.
@@ -108,6 +174,7 @@ pub(crate) async fn fingerprint(
             .evidence(json!(hit)),
         );
     }
+    pages(t, port, use_tls, first).await;
     (t.emit)(
         t.finding(
             "service.http",
