@@ -88,6 +88,9 @@ fn chunk_offset(chunk: u64) -> u64 {
         .saturating_add(FILE_HEADER_SIZE)
 }
 
+/// Files with at most this many chunks (64 KiB each) are parsed single-threaded.
+const FEW_CHUNKS: usize = 8;
+
 pub(crate) fn read(
     mut input: Box<dyn ReadSeek>,
     ctx: &ReadContext,
@@ -97,9 +100,15 @@ pub(crate) fn read(
         location: Location::Offset(0),
         source,
     })?;
-    let settings = ParserSettings::new()
-        .num_threads(ctx.options.threads)
-        .indent(false);
+    // A file of a few chunks is parsed on this thread: handing each chunk to the
+    // rayon pool and waiting for it costs more than it gains, as other files are read
+    // beside this one; a large file's chunks are parsed on all threads.
+    let threads = if layout.ranges.len() <= FEW_CHUNKS {
+        1
+    } else {
+        ctx.options.threads
+    };
+    let settings = ParserSettings::new().num_threads(threads).indent(false);
     let max_value = ctx.options.max_line_bytes;
     let mut parser = EvtxParser::from_read_seek(input)
         .map_err(|e| ReadError::Invalid {
