@@ -8,6 +8,7 @@ use crate::detection::{Detection, Item, ItemKind};
 use crate::logsource::Variant;
 use crate::modifier::ValueTest;
 use crate::pattern::fold;
+use std::collections::HashSet;
 
 /// A disjunction of folded literals.
 pub(crate) type Needles = Vec<String>;
@@ -57,11 +58,21 @@ fn union(parts: impl Iterator<Item = Option<Needles>>) -> Option<Needles> {
     Some(out)
 }
 
-/// Of conjuncts, the most selective set: longest shortest needle, then fewest needles.
+/// Needles seen in a large share of real events (`data/common-needles.txt`).
+static COMMON: std::sync::LazyLock<HashSet<&'static str>> = std::sync::LazyLock::new(|| {
+    include_str!("../data/common-needles.txt")
+        .lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+/// Of conjuncts, the most selective set: one without a common needle, then the
+/// longest shortest needle, then the fewest needles.
 fn best(parts: impl Iterator<Item = Option<Needles>>) -> Option<Needles> {
     parts.flatten().filter(|n| !n.is_empty()).max_by_key(|n| {
+        let rare = !n.iter().any(|x| COMMON.contains(x.as_str()));
         let shortest = n.iter().map(String::len).min().unwrap_or(0);
-        (shortest, std::cmp::Reverse(n.len()))
+        (rare, shortest, std::cmp::Reverse(n.len()))
     })
 }
 
