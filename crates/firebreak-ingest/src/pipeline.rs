@@ -623,17 +623,19 @@ pub fn ingest(
         report: Mutex::new(IngestReport::default()),
     };
     let (order_tx, order_rx) = unbounded::<Lane>();
-    let (job_tx, job_rx) = bounded::<Job>(0);
+    // A job per reader may wait, walked and hashed (see `read_each`).
+    let threads = reader_threads(&opts);
+    let (job_tx, job_rx) = bounded::<Job>(threads);
     let written = std::thread::scope(|s| {
         let writer = s.spawn(|| write_loop(case, order_rx));
-        for _ in 0..reader_threads(&opts) {
+        for _ in 0..threads {
             let jobs = job_rx.clone();
             let shared = &shared;
             s.spawn(move || reader_loop(jobs, shared));
         }
         drop(job_rx);
         let mut v = IngestVisitor {
-            threads: reader_threads(&opts),
+            threads,
             order: order_tx,
             jobs: job_tx,
             lookup,

@@ -202,9 +202,12 @@ pub fn read_each<S: FileSinks>(
         sinks,
         report: Mutex::new(IngestReport::default()),
     };
-    let (job_tx, job_rx) = bounded::<Job>(0);
+    // A file per reader may wait, walked and hashed, so readers of small files do not
+    // wait for the walker to hash the next one.
+    let threads = reader_threads(opts);
+    let (job_tx, job_rx) = bounded::<Job>(threads);
     std::thread::scope(|s| {
-        for _ in 0..reader_threads(opts) {
+        for _ in 0..threads {
             let jobs = job_rx.clone();
             let shared = &shared;
             s.spawn(move || reader_loop(jobs, shared));
