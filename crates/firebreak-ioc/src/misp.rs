@@ -1,7 +1,7 @@
 //! MISP event JSON, as MISP exports it and as its REST API returns it.
 
 use crate::error::{IocError, Position, Reason};
-use crate::ioc::{Format, Ioc, IocSet, Meta};
+use crate::ioc::{Format, Ioc, IocSet, IocType, Meta};
 use crate::stix::strip_bom;
 use crate::types::{resolve, Resolved};
 use serde_json::Value;
@@ -17,7 +17,8 @@ use serde_json::Value;
 /// no host and is skipped); `filename` (a path when it has separators),
 /// `filename|<hash>` and `malware-sample` (the hash, the name as `related`);
 /// `email` `email-src` `email-dst` `target-email`; `target-user`; `regkey`
-/// (`regkey|value`). Every other type (`text`, `comment`, `link`, `mutex`, `btc`,
+/// (`regkey|value`); a `text` attribute with `object_relation: command-line` (the
+/// `process` object's command line) as a command-line substring. Every other type (`text`, `comment`, `link`, `mutex`, `btc`,
 /// `yara`, `ssdeep`, ...) and deleted attributes are counted: one error per type
 /// with the count, the reason and where the first one is. `to_ids`, `category`,
 /// `comment`, tags, the object name, the event `info` and `Orgc` are kept as metadata;
@@ -174,7 +175,14 @@ impl Reader<'_> {
             Some(Value::Number(n)) => n.to_string(),
             _ => return self.error(position, Reason::Empty),
         };
-        let resolved = if type_name.is_empty() {
+        // A `process` object's command line is a `text` attribute told apart by its
+        // `object_relation` (MISP's object template), not by its type.
+        let command_line = str_field(a, "object_relation") == Some("command-line")
+            && matches!(type_name, "text" | "" | "comment");
+        let resolved = if command_line {
+            crate::value::normalise(IocType::CommandLine, &value)
+                .map(|(kind, v)| Resolved::Iocs(vec![(kind, v)], None))
+        } else if type_name.is_empty() {
             Err(Reason::UnknownTypeName(String::new()))
         } else {
             resolve(type_name, &value)

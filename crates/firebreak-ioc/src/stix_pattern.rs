@@ -378,8 +378,14 @@ fn comparison(cmp: &Cmp, out: &mut Vec<Part>) {
 }
 
 /// `AND` inside one observation is read only when every term is a hash of the same
-/// file: each hash alone names the file. Anything else needs all terms at once.
+/// file (each hash alone names the file), or when it is a file's name and its
+/// directory (`file:name = 'x.exe' AND file:parent_directory_ref.path = 'C:\\Temp'`,
+/// STIX 2.1's way of writing a path: one file-path IOC). Anything else needs all
+/// terms at once.
 fn conjunction(items: &[Cmp], out: &mut Vec<Part>) {
+    if let Some(path) = name_and_directory(items) {
+        return out.push(value::normalise(IocType::FilePath, &path).map_err(Bad::Invalid));
+    }
     let mut parts = Vec::new();
     items.iter().for_each(|c| comparison(c, &mut parts));
     let all_hashes = items.iter().all(|c| matches!(c, Cmp::Test { path, not: false, op, .. } if op == "=" && path.starts_with("file:hashes.")));
@@ -415,6 +421,40 @@ fn like(path: &str, v: &str) -> Part {
         _ if !v.contains(['%', '_']) => equals(path, v),
         _ => unsupported(format!("LIKE '{v}' on {path}")),
     }
+}
+
+/// `file:name = N AND file:parent_directory_ref.path = D` (either order) as `D\\N`
+/// (with `D`'s own separator).
+fn name_and_directory(items: &[Cmp]) -> Option<String> {
+    let [a, b] = items else { return None };
+    let term = |c: &Cmp, want: &str| match c {
+        Cmp::Test {
+            path,
+            not: false,
+            op,
+            value: Lit::Str(v),
+        } if path == want && op == "=" => Some(v.clone()),
+        _ => None,
+    };
+    let (name, dir) = match (
+        term(a, "file:name"),
+        term(b, "file:parent_directory_ref.path"),
+    ) {
+        (Some(n), Some(d)) => (n, d),
+        _ => (
+            term(b, "file:name")?,
+            term(a, "file:parent_directory_ref.path")?,
+        ),
+    };
+    if name.is_empty() || name.contains(['\\', '/']) || dir.is_empty() {
+        return None;
+    }
+    let sep = if dir.contains('\\') || !dir.contains('/') {
+        '\\'
+    } else {
+        '/'
+    };
+    Some(format!("{}{sep}{name}", dir.trim_end_matches(['\\', '/'])))
 }
 
 /// `path = 'v'` as one IOC.

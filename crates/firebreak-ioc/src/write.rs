@@ -16,9 +16,10 @@ fn basename(path: &str) -> &str {
 /// The STIX 2.1 pattern of an IOC of `kind` (an [`crate::IocType`] name: `ipv4`,
 /// `sha256`, `file_name`, ...), or `None` for a kind STIX cannot express.
 ///
-/// A `file_path` is written as `file:name` of its last component (STIX puts the
-/// directory in `file:parent_directory_ref.path`, which needs an `AND` that
-/// one-value-at-a-time consumers, this crate included, reject).
+/// A `file_path` is written the STIX 2.1 way, as the file's `name` and its
+/// directory's `path` (`[file:name = 'x.exe' AND file:parent_directory_ref.path =
+/// 'C:\\Temp']`), which this crate reads back as one file-path IOC; a path without
+/// a directory is a `file:name`.
 pub fn stix_pattern(kind: &str, value: &str) -> Option<String> {
     let v = value.trim();
     let path = match kind {
@@ -33,7 +34,19 @@ pub fn stix_pattern(kind: &str, value: &str) -> Option<String> {
         "sha512" => "file:hashes.'SHA-512'",
         "file_name" => "file:name",
         "file_path" => {
-            return Some(format!("[file:name = {}]", stix_string(basename(v))));
+            let name = basename(v);
+            let dir = v[..v.len() - name.len()].trim_end_matches(['\\', '/']);
+            if name.is_empty() {
+                return None;
+            }
+            if dir.is_empty() {
+                return Some(format!("[file:name = {}]", stix_string(name)));
+            }
+            return Some(format!(
+                "[file:name = {} AND file:parent_directory_ref.path = {}]",
+                stix_string(name),
+                stix_string(dir)
+            ));
         }
         "user" => "user-account:user_id",
         "command_line" => "process:command_line",
@@ -74,7 +87,29 @@ mod tests {
     #[test]
     fn patterns_read_back_and_ids_are_stable() {
         let p = stix_pattern("file_path", "C:\\Users\\Public\\it's.exe").unwrap();
-        assert_eq!(p, "[file:name = 'it\\'s.exe']");
+        assert_eq!(
+            p,
+            "[file:name = 'it\\'s.exe' AND file:parent_directory_ref.path = 'C:\\\\Users\\\\Public']"
+        );
+        for path in [
+            "C:\\Users\\Public\\it's.exe",
+            "/tmp/.x/kit",
+            "\\\\srv\\share\\a.ps1",
+        ] {
+            let bundle = format!(
+                r#"{{"type":"bundle","id":"bundle--1","objects":[{{"type":"indicator","spec_version":"2.1","id":"indicator--1","pattern_type":"stix","pattern":{},"valid_from":"2026-01-01T00:00:00Z","created":"2026-01-01T00:00:00Z","modified":"2026-01-01T00:00:00Z"}}]}}"#,
+                serde_json::to_string(&stix_pattern("file_path", path).unwrap()).unwrap()
+            );
+            let (set, errors) = crate::parse_stix("t", bundle.as_bytes());
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(set.iocs.len(), 1);
+            assert_eq!(set.iocs[0].kind, crate::IocType::FilePath);
+            assert_eq!(set.iocs[0].value, path);
+        }
+        assert_eq!(
+            stix_pattern("file_path", "it.exe").unwrap(),
+            "[file:name = 'it.exe']"
+        );
         assert_eq!(stix_pattern("mutex", "x"), None);
         let id = deterministic_uuid("indicator", "ipv4\u{0}1.2.3.4");
         assert_eq!(id, deterministic_uuid("indicator", "ipv4\u{0}1.2.3.4"));

@@ -85,6 +85,61 @@ pub struct BackupReport {
     pub last_clean_predates_compromise: Option<bool>,
 }
 
+impl BackupReport {
+    /// The verification as case findings: one per point (`backup.point.<verdict>`,
+    /// keyed by label), one per file that is not clean (keyed by point, path and
+    /// SHA-256), and the last clean point (`backup.last_clean`).
+    pub fn findings(&self, points: &[PointScan]) -> Vec<crate::scan::Finding> {
+        use crate::scan::{severity, Finding};
+        let mut out = Vec::new();
+        for p in &self.points {
+            out.push(Finding {
+                key: format!("point|{}", p.label),
+                kind: format!("backup.point.{}", p.verdict),
+                subject: p.label.clone(),
+                severity: severity(p.verdict).to_string(),
+                summary: format!(
+                    "{} {}: {} files, {} infected, {} suspicious",
+                    p.label, p.verdict, p.profile.files, p.infected_files, p.suspicious_files
+                ),
+                details: serde_json::to_value(p).unwrap_or_default(),
+            });
+        }
+        for p in points {
+            for f in p.files.iter().filter(|f| f.verdict != "clean") {
+                out.push(f.finding(Some(&p.label)));
+            }
+        }
+        out.push(Finding {
+            key: "last_clean".into(),
+            kind: "backup.last_clean".into(),
+            subject: self.last_clean.clone().unwrap_or_default(),
+            severity: if self.last_clean.is_some() {
+                "info"
+            } else {
+                "high"
+            }
+            .into(),
+            summary: match (&self.last_clean, self.last_clean_predates_compromise) {
+                (Some(l), Some(true)) => {
+                    format!("last clean point {l}, taken before the compromise")
+                }
+                (Some(l), Some(false)) => {
+                    format!("last clean point {l}, taken AFTER the compromise")
+                }
+                (Some(l), None) => format!("last clean point {l}"),
+                (None, _) => "no clean point".into(),
+            },
+            details: serde_json::json!({
+                "last_clean": self.last_clean, "first_infected": self.first_infected,
+                "compromise": self.compromise, "look_first": self.look_first,
+                "last_clean_predates_compromise": self.last_clean_predates_compromise,
+            }),
+        });
+        out
+    }
+}
+
 fn folder(path: &str) -> &str {
     path.rsplit_once(['/', '\\']).map_or("", |(d, _)| d)
 }

@@ -1,5 +1,6 @@
 //! Embedded configuration: JSON found in plain text, in base64 blobs, or XOR-ed
-//! with a one- or two-byte repeating key, reported in the shape of the MACO
+//! with a repeating key of 1 to 16 bytes (1–2 bytes from the `{"` known plaintext
+//! alone, longer keys by period detection: see [`long_key`]), reported in the shape of the MACO
 //! `ExtractorModel` (family, version, campaign_id, mutex, http, cryptocurrency,
 //! paths, registry, encryption, other, ...).
 
@@ -115,7 +116,10 @@ pub fn recover(bytes: &[u8], strings: &[FoundString]) -> Vec<RecoveredConfig> {
             }
         }
     }
-    for (v, key, offset, length) in xor_scan_located(bytes) {
+    for (v, key, offset, length) in xor_scan_located(bytes)
+        .into_iter()
+        .chain(long_key::scan(bytes))
+    {
         push(
             v,
             Recovery {
@@ -200,6 +204,406 @@ fn member_name_follows(b: &[u8], key: [u8; 2]) -> bool {
         j += 1;
     }
     false
+}
+
+/// Repeating-key XOR with keys of 3 to 16 bytes.
+///
+/// 1. **Period**: in 32-byte blocks, count positions where a byte equals the one
+///    `L` further on, for every `L` in 1..=16. Under a key of period `L` two bytes
+///    `L` apart were XOR-ed with the same key byte, so they are equal exactly when
+///    the plaintext bytes are: JSON text gives many coincidences at `L` and its
+///    multiples (its index of coincidence is far above random's 1/256) and few at
+///    1 and 2, where code, text and zero padding give many.
+/// 2. **Zero-run exposure**: a block that repeats with period `L` all along is the
+///    key itself XOR-ed over zero padding (configs are fixed-size structures): the
+///    key, in absolute phase, is read off those bytes.
+/// 3. Otherwise each key byte (column `j mod L`) is the one that makes its column
+///    look most like JSON text (quotes, lower-case letters, `:` `,` digits; control
+///    bytes heavily penalised).
+/// 4. With the key, the region is decoded, a `{"member":` start is looked for and
+///    the JSON object parsed; only a parsed object with two members counts. The
+///    key is reported in the blob's own phase (its first byte XORs the `{`).
+pub mod long_key {
+    use super::{is_text_byte, MAX_BLOB};
+    use serde_json::Value;
+
+    const BLOCK: usize = 64;
+    const MAX_PERIOD: usize = 16;
+    /// Shifts counted: every period has at least two multiples among them.
+    const SHIFTS: usize = 2 * MAX_PERIOD;
+    /// Blocks whose counts are added up to decide a period (a config is a few
+    /// hundred bytes: longer windows would drown it in what surrounds it).
+    const WINDOW: usize = 4;
+    /// At most this many candidate regions are decoded per file.
+    const MAX_REGIONS: usize = 64;
+
+    type Counts = [u32; SHIFTS + 1];
+
+    /// Coincidences at shifts 1..=SHIFTS of the block at `at`.
+    fn coincidences(b: &[u8], at: usize) -> Counts {
+        let mut c = [0u32; SHIFTS + 1];
+        let block = &b[at..at + BLOCK];
+        for l in 1..=SHIFTS {
+            // Shifts 1 and 2 decide first whether the rest is worth counting.
+            if l == 3 && (c[1] > 3 || c[2] > 3) {
+                break;
+            }
+            let ahead = &b[at + l..at + l + BLOCK];
+            c[l] = block
+                .iter()
+                .zip(ahead)
+                .map(|(x, y)| u32::from(x == y))
+                .sum();
+        }
+        c
+    }
+
+    /// Key periods the counts suggest, likeliest first: coincidences at the
+    /// multiples of `L` above those at the other shifts. Multiples of a period
+    /// score as well as it does, so the smallest `L` within 70% of the best score
+    /// comes first. (ASCII keys leave more coincidences at other shifts: plaintext
+    /// pairs whose XOR equals two key bytes' XOR; hence a loose bound here, and
+    /// the decoding decides.)
+    fn periods(c: &Counts) -> Vec<usize> {
+        let score = |l: usize| {
+            let (mut m, mut nm, mut o, mut no) = (0u32, 0u32, 0u32, 0u32);
+            for (s, &n) in c.iter().enumerate().skip(1) {
+                if s % l == 0 {
+                    m += n;
+                    nm += 1;
+                } else {
+                    o += n;
+                    no += 1;
+                }
+            }
+            let (m, o) = (f64::from(m) / f64::from(nm), f64::from(o) / f64::from(no));
+            (m >= 1.5 + 1.5 * o && m >= 2.0 * o).then_some(m - o)
+        };
+        let mut scores: Vec<(usize, f64)> = (3..=MAX_PERIOD)
+            .filter_map(|l| score(l).map(|s| (l, s)))
+            .collect();
+        let best = scores.iter().map(|x| x.1).fold(0.0, f64::max);
+        scores.sort_by(|a, b| {
+            let (ta, tb) = (a.1 >= best * 0.7, b.1 >= best * 0.7);
+            tb.cmp(&ta).then(if ta {
+                a.0.cmp(&b.0)
+            } else {
+                b.1.total_cmp(&a.1)
+            })
+        });
+        scores.into_iter().take(3).map(|x| x.0).collect()
+    }
+
+    struct Region {
+        start: usize,
+        end: usize,
+        /// Candidate periods, likeliest first.
+        periods: Vec<usize>,
+        /// A block repeating with the period all along: the key over zeros.
+        exposed: Option<usize>,
+    }
+
+    fn regions(b: &[u8]) -> Vec<Region> {
+        let mut out: Vec<Region> = Vec::new();
+        // Blocks that may be cipher text: few coincidences at shifts 1 and 2 (code,
+        // text, tables and zeros have many) and not one byte repeated.
+        let mut blocks: Vec<(usize, Counts)> = Vec::new();
+        let mut at = 0;
+        while at + BLOCK + SHIFTS <= b.len() {
+            let c = coincidences(b, at);
+            // Printable text is plain text (cipher text of JSON under any key
+            // holds control bytes), whatever its coincidences.
+            let printable = b[at..at + BLOCK]
+                .iter()
+                .filter(|&&x| (0x20..0x7f).contains(&x) || x == b'\n')
+                .count();
+            if c[1] <= 3 && c[2] <= 3 && printable < BLOCK - 2 {
+                blocks.push((at, c));
+            }
+            at += BLOCK;
+        }
+        let mut i = 0;
+        while i < blocks.len() && out.len() < MAX_REGIONS {
+            // Up to WINDOW consecutive candidate blocks, added up.
+            let mut sum = blocks[i].1;
+            let mut n = 1;
+            while n < WINDOW && i + n < blocks.len() && blocks[i + n].0 == blocks[i].0 + n * BLOCK {
+                for (s, v) in sum.iter_mut().zip(blocks[i + n].1) {
+                    *s += v;
+                }
+                n += 1;
+            }
+            let ps = periods(&sum);
+            if let Some(&l) = ps.first() {
+                let (start, end) = (blocks[i].0, blocks[i + n - 1].0 + BLOCK);
+                let exposed = blocks[i..i + n]
+                    .iter()
+                    .find(|(_, c)| c[l] as usize >= BLOCK - 1)
+                    .map(|(p, _)| *p);
+                match out.last_mut() {
+                    Some(r)
+                        if r.end >= start
+                            && r.periods == ps
+                            && r.exposed.is_some() == exposed.is_some() =>
+                    {
+                        r.end = r.end.max(end);
+                        r.exposed = r.exposed.or(exposed);
+                    }
+                    _ => out.push(Region {
+                        start,
+                        end,
+                        periods: ps,
+                        exposed,
+                    }),
+                }
+            }
+            i += 1;
+        }
+        out
+    }
+
+    /// How much a decoded byte looks like JSON configuration text (quotes and
+    /// separators, then lower-case letters by their frequency in English and
+    /// configuration keys, URLs' punctuation); control bytes are heavily penalised.
+    fn weight(d: u8) -> i32 {
+        // a..z: e t a o i n s r highest, q j x z lowest.
+        const LOWER: &[u8; 26] = b"84659445723657751778534242";
+        match d {
+            b'"' => 12,
+            b':' | b',' | b'.' => 6,
+            b'a'..=b'z' => i32::from(LOWER[usize::from(d - b'a')] - b'0'),
+            b'/' => 5,
+            b'0'..=b'9' | b'-' | b'_' | b'{' | b'}' | b'[' | b']' => 4,
+            b' ' => 3,
+            b'A'..=b'Z' | b'\\' => 2,
+            0x21..=0x7e => 0,
+            _ => -40,
+        }
+    }
+
+    /// For each column (`j mod L`, absolute phase), key bytes ranked by how
+    /// JSON-like they make the column within `b[start..end]`; zero bytes are left
+    /// out (padding that was never XOR-ed; JSON holds none).
+    fn rank(b: &[u8], start: usize, end: usize, l: usize) -> Vec<Vec<u8>> {
+        // At most this many bytes are ranked: enough for any config's columns.
+        let end = end.min(start.saturating_add(8192)).min(b.len());
+        (0..l)
+            .map(|col| {
+                let first = start + (col + l - start % l) % l;
+                // A column's histogram: scoring a key byte costs its distinct values.
+                let mut hist = [0u32; 256];
+                for &x in b[first.min(end)..end].iter().step_by(l) {
+                    hist[usize::from(x)] += u32::from(x != 0);
+                }
+                let present: Vec<(u8, i32)> = (0..=255u8)
+                    .zip(hist)
+                    .filter(|(_, n)| *n > 0)
+                    .map(|(v, n)| (v, n as i32))
+                    .collect();
+                let mut scored: Vec<(i32, u8)> = (0..=255u8)
+                    .map(|k| {
+                        (
+                            present.iter().map(|&(v, n)| n * weight(v ^ k)).sum::<i32>(),
+                            k,
+                        )
+                    })
+                    .collect();
+                scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                scored.into_iter().take(8).map(|x| x.1).collect()
+            })
+            .collect()
+    }
+
+    /// Decoded text from `s` while it stays text.
+    fn text_from(b: &[u8], s: usize, key: &[u8]) -> Vec<u8> {
+        let l = key.len();
+        let end = (s + MAX_BLOB).min(b.len());
+        (s..end)
+            .map(|j| b[j] ^ key[j % l])
+            .take_while(|&d| is_text_byte(d))
+            .collect()
+    }
+
+    /// Decode around a region with the ranked key bytes (absolute phase) and parse
+    /// the first JSON object found: (value, key in blob phase, offset, length).
+    /// At a `{"` start the two key bytes it implies are fixed; where the text then
+    /// breaks off (a control byte, or JSON that does not parse there) the column
+    /// at fault takes its next-ranked byte, a few times per column.
+    fn decode(
+        b: &[u8],
+        from: usize,
+        to: usize,
+        ranked: &[Vec<u8>],
+        exact: bool,
+        budget: &mut usize,
+    ) -> Option<(Value, Vec<u8>, u64, u64)> {
+        let l = ranked.len();
+        let best: Vec<u8> = ranked.iter().map(|r| r[0]).collect();
+        let mut starts = 0;
+        for s in from..to.min(b.len().saturating_sub(8)) {
+            let (c0, c1) = (s % l, (s + 1) % l);
+            let mut key = best.clone();
+            if exact {
+                // A key read off zero padding is not second-guessed.
+                if b[s] ^ key[c0] != b'{' || b[s + 1] ^ key[c1] != b'"' {
+                    continue;
+                }
+            }
+            key[c0] = b[s] ^ b'{';
+            key[c1] = b[s + 1] ^ b'"';
+            // The member name after `{"` must decode as a name for this start.
+            let name_follows = (s + 2..s + 5).all(|j| {
+                let d = b[j] ^ key[j % l];
+                d.is_ascii_alphanumeric() || d == b'_'
+            });
+            if !name_follows {
+                continue;
+            }
+            // Bounded work per region and per file, whatever the bytes.
+            starts += 1;
+            if starts > 64 || *budget == 0 {
+                break;
+            }
+            *budget -= 1;
+            let head = text_from(b, s, &key);
+            if head.len() < 8 {
+                continue;
+            }
+            // Re-rank over the text this start decodes to, as long as it grows
+            // (the region's edges hold other bytes that blur the ranking).
+            let mut ranked = ranked.to_vec();
+            let mut run = head.len();
+            for _ in 0..2 {
+                let r = rank(b, s, (s + run + l).min(b.len()), l);
+                let mut k: Vec<u8> = r.iter().map(|x| x[0]).collect();
+                k[c0] = key[c0];
+                k[c1] = key[c1];
+                let grown = text_from(b, s, &k).len();
+                if grown <= run {
+                    break;
+                }
+                ranked = r;
+                key = k;
+                run = grown;
+            }
+            if let Some((v, n)) = repair(b, s, &mut key, &ranked, [c0, c1]) {
+                let phased = (0..l).map(|i| key[(s + i) % l]).collect();
+                return Some((v, phased, s as u64, n as u64));
+            }
+        }
+        None
+    }
+
+    /// The JSON object decoded at `s`, or how far the text got before it broke
+    /// off (a control byte, or JSON that does not parse there).
+    fn attempt(b: &[u8], s: usize, key: &[u8]) -> Result<(Value, usize), usize> {
+        let text = text_from(b, s, key);
+        let mut it = serde_json::Deserializer::from_slice(&text).into_iter::<Value>();
+        match it.next() {
+            Some(Ok(v @ Value::Object(_))) if v.as_object().is_some_and(|o| o.len() >= 2) => {
+                Ok((v, it.byte_offset()))
+            }
+            Some(Err(e)) if e.column() > 0 => Err((e.column() - 1).min(text.len())),
+            _ => Err(text.len()),
+        }
+    }
+
+    /// Parse the JSON object that decodes at `s`, repairing the key on the way:
+    /// where the text breaks off, the column (among the `L` bytes before the
+    /// fault: a wrong byte inside a string shows only at the next quote) and
+    /// ranked byte that carry the parse furthest are taken, as long as it gets
+    /// further. `fixed` columns come from known plaintext.
+    fn repair(
+        b: &[u8],
+        s: usize,
+        key: &mut [u8],
+        ranked: &[Vec<u8>],
+        fixed: [usize; 2],
+    ) -> Option<(Value, usize)> {
+        let l = key.len();
+        let mut fault = match attempt(b, s, key) {
+            Ok(found) => return Some(found),
+            Err(f) => f,
+        };
+        for _ in 0..2 * l {
+            let mut best: Option<(usize, usize, u8)> = None;
+            for back in 0..l.min(fault + 1) {
+                let col = (s + fault - back) % l;
+                if fixed.contains(&col) {
+                    continue;
+                }
+                let old = key[col];
+                for &alt in ranked[col].iter().filter(|&&k| k != old) {
+                    key[col] = alt;
+                    match attempt(b, s, key) {
+                        Ok(found) => return Some(found),
+                        Err(f) if f > fault && best.is_none_or(|x| f > x.0) => {
+                            best = Some((f, col, alt))
+                        }
+                        Err(_) => {}
+                    }
+                }
+                key[col] = old;
+            }
+            let (f, col, alt) = best?;
+            key[col] = alt;
+            fault = f;
+        }
+        None
+    }
+
+    /// Every JSON object XOR-ed with a key of 3..=16 bytes found in `b`.
+    pub fn scan(b: &[u8]) -> Vec<(Value, String, u64, u64)> {
+        let mut out: Vec<(Value, String, u64, u64)> = Vec::new();
+        let mut regions = regions(b);
+        // Starts tried (each may re-rank and repair) over the whole file.
+        let mut budget = 256usize;
+        // Key bytes read off zero padding are exact: those first.
+        regions.sort_by_key(|r| r.exposed.is_none());
+        for r in regions {
+            let found = r.periods.iter().find_map(|&l| {
+                let exact = r.exposed.is_some() && r.periods[0] == l;
+                let ranked = match r.exposed {
+                    Some(p) if exact => (0..l).map(|i| vec![b[p + (i + l - p % l) % l]]).collect(),
+                    _ => rank(
+                        b,
+                        r.start.saturating_sub(BLOCK),
+                        (r.end + BLOCK).min(b.len()),
+                        l,
+                    ),
+                };
+                // Zero padding follows the text it pads: look back a whole blob.
+                let from = if exact {
+                    r.start.saturating_sub(MAX_BLOB)
+                } else {
+                    r.start.saturating_sub(BLOCK)
+                };
+                decode(b, from, r.end, &ranked, exact, &mut budget).map(|d| (l, d))
+            });
+            let Some((l, (v, phased, offset, len))) = found else {
+                continue;
+            };
+            // A key that repeats with a shorter period is that shorter key.
+            let p = (1..=l)
+                .find(|&p| l % p == 0 && (0..l).all(|i| phased[i] == phased[i % p]))
+                .unwrap_or(l);
+            if p < 3 {
+                continue;
+            }
+            out.push((v, hex::encode(&phased[..p]), offset, len));
+        }
+        // A false `{"` inside a blob decodes its tail under a partly wrong key: of
+        // overlapping finds the earliest start is the blob's own.
+        out.sort_by_key(|o| (o.2, std::cmp::Reverse(o.3)));
+        let mut kept: Vec<(Value, String, u64, u64)> = Vec::new();
+        for o in out {
+            let inside = kept.last().is_some_and(|k| o.2 < k.2 + k.3.max(1));
+            if !inside && !kept.iter().any(|k| k.0 == o.0) {
+                kept.push(o);
+            }
+        }
+        kept
+    }
 }
 
 fn strings_of(v: &Value) -> Vec<String> {
@@ -350,6 +754,59 @@ mod tests {
         };
         let found = recover(&[], &[s]);
         assert_eq!(found[0].recovery.method, "base64");
+    }
+
+    /// `cfg` XOR-ed with `key` (from its first byte), between code-like bytes.
+    fn embedded(cfg: &[u8], key: &[u8], pad_to: usize) -> Vec<u8> {
+        let mut data: Vec<u8> = (0..4000u32)
+            .map(|i| {
+                [0x48, 0x89, 0x5c, 0x24, 0x08, 0x00, 0x00, 0xe8][i as usize % 8] ^ (i as u8 & 3)
+            })
+            .collect();
+        let mut plain = cfg.to_vec();
+        plain.resize(pad_to.max(cfg.len()), 0);
+        data.extend(
+            plain
+                .iter()
+                .enumerate()
+                .map(|(i, b)| b ^ key[i % key.len()]),
+        );
+        data.extend(std::iter::repeat_n(0u8, 300));
+        data
+    }
+
+    #[test]
+    fn recovers_long_xor_keys_by_period_and_zero_runs() {
+        let cfg = br#"{"family":"Testlock","version":"2.1","c2":["http://c2.example.top/gate","https://cdn.example.net/api"],"btc":"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa","mutex":"Global\\tl-8812","campaign":"q4-eu"}"#;
+        let keys: [&[u8]; 4] = [
+            &[0x9e, 0x21, 0xc4, 0x37],
+            b"K3y!",
+            &[
+                0x11, 0xa7, 0x3c, 0xf0, 0x5d, 0x82, 0x6b, 0xe9, 0x04, 0xc8, 0x77, 0x1f, 0xb2,
+            ],
+            &[
+                0xde, 0xad, 0xbe, 0xef, 0x93, 0x4e, 0x2a, 0xc1, 0x68, 0xf5, 0x0b, 0x7d, 0xb9, 0x36,
+                0xe2, 0x54,
+            ],
+        ];
+        for key in keys {
+            // A 200-byte blob gives a 16-byte key 12 bytes per column: too few to
+            // rank reliably; with zero padding the key shows itself.
+            let pads: &[usize] = if key.len() > 13 { &[512] } else { &[0, 512] };
+            for &pad in pads {
+                let data = embedded(cfg, key, pad);
+                let found = recover(&data, &[]);
+                let c = found
+                    .iter()
+                    .find(|c| c.recovery.method == "xor")
+                    .unwrap_or_else(|| panic!("key {key:02x?} pad {pad}: {found:?}"));
+                assert_eq!(c.recovery.key.as_deref(), Some(hex::encode(key).as_str()));
+                assert_eq!(c.recovery.offset, 4000);
+                assert_eq!(c.raw, serde_json::from_slice::<Value>(cfg).unwrap());
+                assert_eq!(c.maco["family"], "Testlock");
+                assert_eq!(c.maco["http"][1]["uri"], "https://cdn.example.net/api");
+            }
+        }
     }
 
     #[test]

@@ -3,11 +3,28 @@
 
 use serde::Serialize;
 
-/// Byte histogram.
+/// Byte histogram. Four interleaved tables, so that runs of one byte value do not
+/// make every increment wait for the previous one (store-to-load forwarding).
 pub fn histogram(bytes: &[u8]) -> [u64; 256] {
+    let mut t = [[0u32; 256]; 4];
     let mut h = [0u64; 256];
-    for &b in bytes {
-        h[b as usize] += 1;
+    // u32 counters: flush every 4 GiB / 4 at the latest.
+    for part in bytes.chunks(1 << 30) {
+        let mut quads = part.chunks_exact(4);
+        for q in &mut quads {
+            t[0][q[0] as usize] += 1;
+            t[1][q[1] as usize] += 1;
+            t[2][q[2] as usize] += 1;
+            t[3][q[3] as usize] += 1;
+        }
+        for &b in quads.remainder() {
+            t[0][b as usize] += 1;
+        }
+        for (i, slot) in h.iter_mut().enumerate() {
+            *slot +=
+                u64::from(t[0][i]) + u64::from(t[1][i]) + u64::from(t[2][i]) + u64::from(t[3][i]);
+        }
+        t = [[0u32; 256]; 4];
     }
     h
 }
@@ -73,6 +90,18 @@ pub const BLOCK_CHI2_MAX: f64 = 340.0;
 /// Per-block statistics over `bytes` in blocks of `block_size` (a short last block
 /// is ignored unless it is the only one and at least 1 KiB).
 pub fn block_stats(bytes: &[u8], block_size: usize) -> BlockStats {
+    block_stats_and_histogram(bytes, block_size, 0).0
+}
+
+/// [`block_stats`] and, from the same pass, the histogram of `bytes[..prefix]`
+/// (so a caller that needs both reads the bytes once).
+pub fn block_stats_and_histogram(
+    bytes: &[u8],
+    block_size: usize,
+    prefix: usize,
+) -> (BlockStats, [u64; 256]) {
+    let prefix = prefix.min(bytes.len());
+    let mut total = [0u64; 256];
     let mut s = BlockStats {
         block_size,
         blocks: 0,
@@ -81,12 +110,20 @@ pub fn block_stats(bytes: &[u8], block_size: usize) -> BlockStats {
         first_block_random: false,
     };
     let mut run = 0;
+    let mut counted = 0;
     for (i, block) in bytes.chunks(block_size).enumerate() {
         if block.len() < block_size && !(i == 0 && block.len() >= 1024) {
             break;
         }
         s.blocks += 1;
-        let random = looks_random(block);
+        let h = histogram(block);
+        if counted + block.len() <= prefix {
+            for (t, c) in total.iter_mut().zip(h.iter()) {
+                *t += c;
+            }
+            counted += block.len();
+        }
+        let random = random_histogram(&h, block.len() as u64);
         if random {
             s.random_blocks += 1;
             run += 1;
@@ -98,20 +135,33 @@ pub fn block_stats(bytes: &[u8], block_size: usize) -> BlockStats {
             s.first_block_random = random;
         }
     }
-    s
+    if counted < prefix {
+        let rest = histogram(&bytes[counted..prefix]);
+        for (t, c) in total.iter_mut().zip(rest.iter()) {
+            *t += c;
+        }
+    }
+    (s, total)
 }
 
 /// One block looks like cipher output: entropy close to 8 and χ² near its
 /// expectation (scaled to the block's length).
 pub fn looks_random(block: &[u8]) -> bool {
-    let h = histogram(block);
-    let n = block.len() as u64;
+    random_histogram(&histogram(block), block.len() as u64)
+}
+
+fn random_histogram(h: &[u64; 256], n: u64) -> bool {
     if n < 1024 {
         return false;
     }
-    let chi = chi_square_of(&h, n);
-    // χ² bound grows slowly for small expected counts; 340 holds for 4 KiB and above.
-    shannon_of(&h, n) > 7.8 && chi < BLOCK_CHI2_MAX
+    // χ² bound grows slowly for small expected counts; 340 holds for 4 KiB and
+    // above. χ² first: it is cheap and rules out text, code and most compressed data.
+    chi_square_of(h, n) < BLOCK_CHI2_MAX && shannon_of(h, n) > 7.8
+}
+
+/// Shannon entropy (bits per byte) and χ² of a histogram of `n` bytes.
+pub fn shannon_and_chi(h: &[u64; 256], n: u64) -> (f64, f64) {
+    (shannon_of(h, n), chi_square_of(h, n))
 }
 
 #[cfg(test)]
@@ -141,6 +191,26 @@ mod tests {
         assert!(shannon(&text) < 5.0);
         assert_eq!(shannon(&[]), 0.0);
         assert_eq!(shannon(&[7u8; 100]), 0.0);
+    }
+
+    #[test]
+    fn one_pass_histogram_matches() {
+        let r = pseudo_random(3 << 20, 7);
+        for prefix in [0, 1000, 4096, 1 << 20, 3 << 20] {
+            let (s, h) = block_stats_and_histogram(&r, 4096, prefix);
+            assert_eq!(h, histogram(&r[..prefix]));
+            assert_eq!(s, block_stats(&r, 4096));
+        }
+        let short = &r[..5000];
+        assert_eq!(
+            block_stats_and_histogram(short, 4096, 1 << 20).1,
+            histogram(short)
+        );
+        let mut naive = [0u64; 256];
+        for &b in &r {
+            naive[b as usize] += 1;
+        }
+        assert_eq!(histogram(&r), naive);
     }
 
     #[test]

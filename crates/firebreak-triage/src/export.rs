@@ -47,6 +47,8 @@ pub fn indicators(card: &SampleCard) -> Vec<(&'static str, String, String)> {
             IocKind::RegistryKey if !i.value.to_ascii_uppercase().starts_with("HK") => continue,
             IocKind::RegistryKey => "registry_key",
             IocKind::Command => "command_line",
+            // A path is exported with its directory (STIX: name + parent directory).
+            IocKind::FilePath if i.value.contains(['\\', '/']) => "file_path",
             IocKind::FilePath | IocKind::Btc | IocKind::Xmr | IocKind::Mutex => continue,
         };
         out.push((
@@ -146,7 +148,7 @@ pub fn misp_event(cards: &[SampleCard], date: &str, ts: i64) -> Value {
             "url" => ("url", "Network activity"),
             "email" => ("email-src", "Payload delivery"),
             "md5" | "sha1" | "sha256" | "sha512" | "imphash" => (kind, "Payload delivery"),
-            "file_name" => ("filename", "Payload delivery"),
+            "file_name" | "file_path" => ("filename", "Payload delivery"),
             "registry_key" => ("regkey", "Persistence mechanism"),
             "command_line" => {
                 objects.push(json!({

@@ -4,7 +4,9 @@
 //! the extension, ransomware extensions (weighted by how common the extension is),
 //! note file names and note text, onion addresses.
 
-use crate::entropy::{block_stats, chi_square, shannon, BlockStats, BLOCK_CHI2_MAX};
+use crate::entropy::{
+    block_stats_and_histogram, histogram, shannon_and_chi, BlockStats, BLOCK_CHI2_MAX,
+};
 use crate::magic::{extension, extension_mismatch, file_type, FileType};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
@@ -35,10 +37,14 @@ fn empty_phrases() -> aho_corasick::AhoCorasick {
     aho_corasick::AhoCorasick::new(Vec::<&str>::new()).expect("empty automaton")
 }
 
+/// The note phrases and, last, `.onion` (so the onion regex runs only on text
+/// that holds one: the same pass finds both).
 fn phrase_matcher(phrases: &[String]) -> aho_corasick::AhoCorasick {
     aho_corasick::AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(phrases)
+        // A full DFA: a few hundred phrases, and every text file is searched.
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+        .build(phrases.iter().map(String::as_str).chain([".onion"]))
         .expect("literal phrases always build")
 }
 
@@ -151,16 +157,23 @@ pub fn assess(name: &str, bytes: &[u8], kb: &ImpactKb) -> Impact {
     let head = &bytes[..bytes.len().min(4096)];
     let ty = file_type(head);
     let sample = &bytes[..bytes.len().min(STAT_BYTES)];
-    let first = &sample[..sample.len().min(1 << 20)];
-    let entropy = (shannon(first) * 1000.0).round() / 1000.0;
-    let chi = chi_square(first).round();
+    let first = sample.len().min(1 << 20);
+    let veto = ty.vetoes_encryption().then(|| ty.describe());
+    // One pass: the blocks' histograms add up to the first MiB's.
+    let (stats, hist) = if sample.len() >= MIN_STAT_BYTES && veto.is_none() {
+        let (b, h) = block_stats_and_histogram(sample, 4096, first);
+        (Some(b), h)
+    } else {
+        (None, histogram(&sample[..first]))
+    };
+    let (entropy, chi) = shannon_and_chi(&hist, first as u64);
+    let entropy = (entropy * 1000.0).round() / 1000.0 + 0.0;
+    let chi = chi.round();
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let (ext, inner_ext) = extensions(base);
     let mut signals = Vec::new();
-    let veto = ty.vetoes_encryption().then(|| ty.describe());
     let mut blocks = None;
-    if sample.len() >= MIN_STAT_BYTES && veto.is_none() {
-        let b = block_stats(sample, 4096);
+    if let Some(b) = stats {
         // χ²(255) does not grow with the sample's length: one bound serves all sizes.
         let whole_random = entropy > 7.9
             && chi < BLOCK_CHI2_MAX
@@ -237,10 +250,11 @@ pub fn assess(name: &str, bytes: &[u8], kb: &ImpactKb) -> Impact {
     let note_name = kb.note_names.get(&lower_name);
     // Notes are text (or HTML): one case-insensitive pass over files under 1 MiB.
     if ty == FileType::Text && bytes.len() < (1 << 20) {
-        let mut found = vec![false; kb.note_phrases.len()];
+        let mut found = vec![false; kb.note_phrases.len() + 1];
         for m in kb.phrases.find_overlapping_iter(bytes) {
             found[m.pattern().as_usize()] = true;
         }
+        let onion_hint = found.pop().unwrap_or(false);
         let hits: Vec<&str> = kb
             .note_phrases
             .iter()
@@ -258,7 +272,12 @@ pub fn assess(name: &str, bytes: &[u8], kb: &ImpactKb) -> Impact {
                 detail: format!("ransom-note language: {}", hits.join(", ")),
             });
         }
-        if let Some(m) = kb.onion.find(bytes) {
+        let onion = if onion_hint {
+            kb.onion.find(bytes)
+        } else {
+            None
+        };
+        if let Some(m) = onion {
             signals.push(Signal {
                 kind: "onion",
                 score: 20,

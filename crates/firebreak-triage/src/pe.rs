@@ -35,6 +35,18 @@ pub struct PeInfo {
     pub version_info: std::collections::BTreeMap<String, String>,
     /// Whether an application manifest resource is present.
     pub has_manifest: bool,
+    /// The decoded Rich header (MSVC tool entries, checksum).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rich: Option<crate::pe_extra::RichHeader>,
+    /// Resources: type, name or id, language, size, entropy.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub resources: Vec<crate::pe_extra::Resource>,
+    /// Authenticode signatures (WIN_CERTIFICATE entries) and their signers.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub signatures: Vec<crate::pe_extra::Signature>,
+    /// .NET: CLR header, runtime version, module and assembly names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dotnet_info: Option<crate::pe_extra::DotNet>,
     /// What could not be parsed.
     pub warnings: Vec<String>,
 }
@@ -179,6 +191,33 @@ pub fn parse(bytes: &[u8]) -> Result<PeInfo, PeError> {
         size: overlay_end - image_end,
         entropy: round3(shannon(&bytes[image_end as usize..overlay_end as usize])),
     });
+    let layout = crate::pe_extra::Layout::new(pe.sections.iter().map(|s| {
+        (
+            s.virtual_address,
+            s.virtual_size,
+            s.pointer_to_raw_data,
+            s.size_of_raw_data,
+        )
+    }));
+    let dirs = opt.map(|o| &o.data_directories);
+    let resources = dirs
+        .and_then(|d| d.get_resource_table().copied())
+        .filter(|d| d.size > 0)
+        .and_then(|d| layout.offset(d.virtual_address))
+        .map(|root| crate::pe_extra::resources(bytes, &layout, root))
+        .unwrap_or_default();
+    let signatures = cert
+        .and_then(|c| {
+            let start = c.virtual_address as usize;
+            bytes.get(start..start + c.size as usize)
+        })
+        .map(crate::pe_extra::signatures)
+        .unwrap_or_default();
+    let dotnet_info = dirs
+        .and_then(|d| d.get_clr_runtime_header().copied())
+        .filter(|d| d.size > 0)
+        .and_then(|d| layout.offset(d.virtual_address))
+        .and_then(|clr| crate::pe_extra::dotnet(bytes, &layout, clr));
     Ok(PeInfo {
         machine: machine_name(coff.machine),
         is_64: pe.is_64,
@@ -199,12 +238,16 @@ pub fn parse(bytes: &[u8]) -> Result<PeInfo, PeError> {
         imphash,
         overlay,
         authenticode_bytes: cert.map(|c| c.size),
-        dotnet: pe.clr_data.is_some(),
+        dotnet: pe.clr_data.is_some() || dotnet_info.is_some(),
         version_info: version_info(&pe),
         has_manifest: pe
             .resource_data
             .as_ref()
             .is_some_and(|r| r.manifest_data.is_some()),
+        rich: crate::pe_extra::rich_header(bytes),
+        resources,
+        signatures,
+        dotnet_info,
         warnings,
     })
 }

@@ -83,6 +83,67 @@ pub struct FileResult {
     pub impact: Option<Impact>,
 }
 
+/// A result as a case finding (firebreak-case's `FindingRecord` fields): stable
+/// `key` (path and SHA-256, so changed content is a new finding), `kind`
+/// `file.<verdict>`, `severity` `high`/`medium`/`info` and the reasons as details.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub key: String,
+    pub kind: String,
+    pub subject: String,
+    pub severity: String,
+    pub summary: String,
+    pub details: serde_json::Value,
+}
+
+/// The case-finding severity of a verdict.
+pub fn severity(verdict: &str) -> &'static str {
+    match verdict {
+        "infected" => "high",
+        "suspicious" => "medium",
+        _ => "info",
+    }
+}
+
+impl FileResult {
+    /// This result as a case finding; `scope` prefixes the key (a restore point's
+    /// label) so one path in several points gives several findings.
+    pub fn finding(&self, scope: Option<&str>) -> Finding {
+        let strongest: Vec<&str> = self
+            .reasons
+            .iter()
+            .filter(|r| r.score > 0)
+            .take(3)
+            .map(|r| r.detail.as_str())
+            .collect();
+        let subject = match scope {
+            Some(p) => format!("{p}:{}", self.path),
+            None => self.path.clone(),
+        };
+        Finding {
+            key: format!("{subject}|{}", self.sha256),
+            kind: format!("file.{}", self.verdict),
+            severity: severity(self.verdict).to_string(),
+            summary: if strongest.is_empty() {
+                format!("{} (score {})", self.verdict, self.score)
+            } else {
+                format!(
+                    "{} (score {}): {}",
+                    self.verdict,
+                    self.score,
+                    strongest.join("; ")
+                )
+            },
+            details: serde_json::json!({
+                "path": self.path, "size": self.size, "sha256": self.sha256,
+                "md5": self.md5, "sha1": self.sha1, "file_type": self.file_type,
+                "score": self.score, "verdict": self.verdict, "reasons": self.reasons,
+            }),
+            subject,
+        }
+    }
+}
+
 impl ScanRules {
     pub fn new(impact: ImpactKb) -> ScanRules {
         ScanRules {

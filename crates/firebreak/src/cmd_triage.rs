@@ -4,9 +4,6 @@
 use crate::Outcome;
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand, ValueEnum};
-use firebreak_evidence::{
-    walk, ContainerKind, Decision, EvidenceData, EvidenceMeta, Problem, Visitor, WalkOptions,
-};
 use firebreak_timeline::sanitize_terminal;
 use firebreak_triage::backup::{self, PointScan};
 use firebreak_triage::impact::ImpactKb;
@@ -98,9 +95,10 @@ pub struct ScanWith {
     /// YARA time limit per file (seconds).
     #[arg(long, default_value_t = 60)]
     pub timeout: u64,
-    /// Compute MD5 and SHA-1 only when an IOC list holds such hashes (SHA-256 always).
+    /// Compute MD5 and SHA-1 of every file (by default they are computed only when
+    /// an IOC list holds such hashes; SHA-256 always).
     #[arg(long)]
-    pub lean_hashes: bool,
+    pub all_hashes: bool,
     /// Scanning threads (0 = all cores).
     #[arg(long, default_value_t = 0)]
     pub threads: usize,
@@ -119,6 +117,10 @@ pub struct ScanArgs {
     /// Also list clean files.
     #[arg(long)]
     pub all: bool,
+    /// Case folder: store every file's result as a finding (source `scan`) and say
+    /// what changed since the previous scan in that case.
+    #[arg(long, value_name = "DIR")]
+    pub case: Option<PathBuf>,
 }
 
 /// `firebreak backup ...`
@@ -137,8 +139,10 @@ pub struct VerifyArgs {
     /// When a point was taken: LABEL=TIME (RFC 3339), repeatable.
     #[arg(long, value_name = "LABEL=TIME")]
     pub time: Vec<String>,
-    /// Case whose latest investigation dates the first compromise (initial access):
-    /// names the point to look at first and whether the last clean one predates it.
+    /// Case whose first compromise (its latest investigation's initial access, else
+    /// the earliest medium-or-higher detection on its timeline) names the point to
+    /// look at first and whether the last clean one predates it; the verdicts are
+    /// stored in it as findings (source `backup`).
     #[arg(long, value_name = "DIR")]
     pub case: Option<PathBuf>,
     #[command(flatten)]
@@ -147,22 +151,95 @@ pub struct VerifyArgs {
     pub format: TriageFormat,
 }
 
-/// The first-compromise time of a case: its latest investigation's initial access.
-fn compromise_time(dir: &Path) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
-    let case = firebreak_case::Case::open_read(dir)
-        .with_context(|| format!("opening case {}", dir.display()))?;
-    let Some((_, json)) = case.latest_investigation()? else {
-        bail!(
-            "no investigation in {} yet: run `firebreak investigate --case {0}`",
-            dir.display()
-        );
-    };
-    let inv: firebreak_analysis::Investigation =
-        serde_json::from_str(&json).context("the stored investigation is of another version")?;
-    if inv.initial_access.is_none() {
-        eprintln!("the case's investigation names no initial access: no compromise time");
+/// The first-compromise time of a case: its latest investigation's initial access;
+/// without an investigation, the earliest detection of level medium or higher that
+/// a hunt stored (the timeline's first sign of the attacker).
+fn compromise_time(case: &firebreak_case::Case) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+    if let Some((_, json)) = case.latest_investigation()? {
+        let inv: firebreak_analysis::Investigation = serde_json::from_str(&json)
+            .context("the stored investigation is of another version")?;
+        match inv.initial_access {
+            Some(ia) => {
+                eprintln!("first compromise: the investigation's initial access");
+                return Ok(Some(ia.time.to_datetime()));
+            }
+            None => eprintln!("the case's investigation names no initial access"),
+        }
     }
-    Ok(inv.initial_access.map(|ia| ia.time.to_datetime()))
+    let first = case
+        .detections()?
+        .into_iter()
+        .map(|(_, d)| d)
+        .filter(|d| matches!(d.level.as_str(), "medium" | "high" | "critical"))
+        .min_by_key(|d| d.ts);
+    match first {
+        Some(d) => {
+            eprintln!(
+                "first compromise: earliest detection on the timeline: {} ({}{})",
+                sanitize_terminal(&d.title),
+                d.level,
+                d.host
+                    .as_deref()
+                    .map(|h| format!(", {}", sanitize_terminal(h)))
+                    .unwrap_or_default()
+            );
+            Ok(chrono::DateTime::from_timestamp_micros(d.ts))
+        }
+        None => {
+            eprintln!(
+                "the case has neither an investigation nor detections: no compromise time \
+                 (run `firebreak investigate` or `firebreak hunt` on it)"
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// Store findings in a case and say what changed since the previous run.
+fn store_findings(
+    case: &mut firebreak_case::Case,
+    source: &str,
+    started: chrono::DateTime<chrono::Utc>,
+    findings: Vec<firebreak_triage::scan::Finding>,
+) -> Result<()> {
+    let records: Vec<firebreak_case::FindingRecord> = findings
+        .into_iter()
+        .map(|f| firebreak_case::FindingRecord {
+            key: f.key,
+            kind: f.kind,
+            subject: f.subject,
+            severity: f.severity,
+            summary: f.summary,
+            details: f.details,
+        })
+        .collect();
+    let diff = case.record_findings(source, started.timestamp_micros(), &records)?;
+    let dir = case
+        .dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    match diff.previous_run {
+        Some(prev) => eprintln!(
+            "stored in case {dir} ({source} run {}): {} new, {} gone, {} changed, {} unchanged since run {prev}",
+            diff.run_id,
+            diff.new.len(),
+            diff.gone.len(),
+            diff.changed.len(),
+            diff.unchanged
+        ),
+        None => eprintln!(
+            "stored in case {dir} ({source} run {}): {} findings, the first {source} run",
+            diff.run_id,
+            records.len()
+        ),
+    }
+    for f in diff.new.iter().filter(|f| f.severity != "info").take(20) {
+        eprintln!("  new      {}", sanitize_terminal(&f.summary));
+    }
+    for (_, now) in diff.changed.iter().take(20) {
+        eprintln!("  changed  {}", sanitize_terminal(&now.summary));
+    }
+    Ok(())
 }
 
 fn read_limited(path: &Path, max: u64) -> Result<Vec<u8>> {
@@ -453,8 +530,51 @@ fn write_card(out: &mut dyn Write, c: &SampleCard) -> Result<()> {
         if let Some(n) = pe.authenticode_bytes {
             writeln!(out, "signature Authenticode certificate table, {n} bytes")?;
         }
+        for sig in &pe.signatures {
+            writeln!(
+                out,
+                "signer    {} (issuer {}){}",
+                s(sig.signer_subject.as_deref().unwrap_or("?")),
+                s(sig.signer_issuer.as_deref().unwrap_or("?")),
+                if sig.self_signed { ", self-signed" } else { "" }
+            )?;
+        }
+        if let Some(r) = &pe.rich {
+            let tools: Vec<String> = r
+                .entries
+                .iter()
+                .map(|e| format!("{} {} x{}", e.product.unwrap_or("?"), e.build, e.count))
+                .collect();
+            writeln!(
+                out,
+                "rich      {} (checksum {})",
+                tools.join(", "),
+                if r.checksum_valid { "valid" } else { "INVALID" }
+            )?;
+        }
+        for r in pe.resources.iter().take(20) {
+            writeln!(
+                out,
+                "resource  {} {} lang {:#x}, {} bytes, entropy {:.3}",
+                s(&r.kind),
+                s(&r.name),
+                r.language,
+                r.size,
+                r.entropy
+            )?;
+        }
         if pe.dotnet {
-            writeln!(out, "runtime   .NET (CLR header)")?;
+            let d = pe.dotnet_info.as_ref();
+            writeln!(
+                out,
+                "runtime   .NET (CLR header){}{}",
+                d.and_then(|d| d.runtime_version.as_deref())
+                    .map(|v| format!(", runtime {}", s(v)))
+                    .unwrap_or_default(),
+                d.and_then(|d| d.assembly_name.as_deref().or(d.module_name.as_deref()))
+                    .map(|v| format!(", assembly {}", s(v)))
+                    .unwrap_or_default()
+            )?;
         }
     }
     if let Some(elf) = &c.elf {
@@ -623,7 +743,7 @@ fn load_scanning(w: &ScanWith) -> Result<Scanning> {
     let attribution = load_attribution(&w.rules)?;
     impact.extend(&attribution.ransomware_marks());
     let mut rules = ScanRules::new(impact);
-    rules.all_hashes = !w.lean_hashes;
+    rules.all_hashes = w.all_hashes;
     for p in &w.ioc {
         let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
         let (set, errors) = firebreak_ioc::parse_auto(&p.display().to_string(), &bytes);
@@ -657,162 +777,31 @@ fn load_scanning(w: &ScanWith) -> Result<Scanning> {
     })
 }
 
-/// Hands what the evidence walker finds (folders, archives) to the scanning
-/// threads, numbered in walk order.
-struct ScanVisitor<'a> {
-    scanning: &'a Scanning,
-    jobs: std::sync::mpsc::SyncSender<(usize, String, Vec<u8>, Option<String>)>,
-    next: usize,
-    /// Display-path prefix removed from reported paths (a restore point's root).
-    strip: Option<String>,
-    /// The restore point is a gzip file (a .tar.gz).
-    point_gzip: bool,
-    /// Results made on the walking thread (archives inside archives).
-    known: Vec<(usize, FileResult)>,
-    problems: Vec<String>,
-}
-
-impl ScanVisitor<'_> {
-    fn rel(&self, display: &str) -> String {
-        match &self.strip {
-            Some(p) => display
-                .strip_prefix(p.as_str())
-                .map(|r| r.trim_start_matches(['/', '\\', '!']))
-                .map(|r| r.strip_prefix("./").unwrap_or(r))
-                .unwrap_or(display)
-                .to_string(),
-            None => display.to_string(),
-        }
-    }
-
-    fn send(&mut self, display: &str, bytes: Vec<u8>, sha256: Option<String>) {
-        let path = self.rel(display);
-        // The workers only stop early when the scope ends; a send cannot fail before.
-        let _ = self.jobs.send((self.next, path, bytes, sha256));
-        self.next += 1;
-    }
-}
-
-impl Visitor for ScanVisitor<'_> {
-    fn container(&mut self, meta: &EvidenceMeta, kind: ContainerKind) -> Decision {
-        // An archive on disk is a file too (its hash may be listed); its members
-        // follow. Nested archives are scanned through their members only.
-        // A restore point given as an archive is the point, not a file in it; in a
-        // .tar.gz point the tar inside the gzip is the point too.
-        let is_point = self.rel(&meta.display_path).is_empty();
-        if is_point && meta.depth == 0 {
-            self.point_gzip = kind == ContainerKind::Gzip;
-        } else if self.point_gzip && meta.depth == 1 && self.strip.is_some() {
-            self.strip = Some(meta.display_path.clone());
-            return Decision::Open;
-        }
-        if meta.depth > 0 && !is_point {
-            // Known by name and hash only; its members are scanned one by one.
-            let path = self.rel(&meta.display_path);
-            let r = self
-                .scanning
-                .rules
-                .scan_known(&path, meta.size, &meta.sha256);
-            self.known.push((self.next, r));
-            self.next += 1;
-        } else if meta.size <= self.scanning.max_size && !is_point {
-            match std::fs::read(&meta.disk_path) {
-                Ok(bytes) => self.send(&meta.display_path, bytes, None),
-                Err(e) => self
-                    .problems
-                    .push(format!("{}: cannot read: {e}", meta.display_path)),
-            }
-        }
-        Decision::Open
-    }
-    fn seen(&mut self, meta: &EvidenceMeta) -> Decision {
-        if meta.size > self.scanning.max_size {
-            self.problems.push(format!(
-                "{}: {} bytes is over --max-size {}: not scanned (sha256 {})",
-                meta.display_path, meta.size, self.scanning.max_size, meta.sha256
-            ));
-            return Decision::Skip;
-        }
-        Decision::Open
-    }
-    fn file(&mut self, meta: EvidenceMeta, data: EvidenceData) {
-        let mut bytes = Vec::with_capacity(meta.size as usize);
-        if let Err(e) = data.into_reader().read_to_end(&mut bytes) {
-            self.problems
-                .push(format!("{}: cannot read: {e}", meta.display_path));
-            return;
-        }
-        let sha256 = (bytes.len() as u64 == meta.size).then(|| meta.sha256.clone());
-        self.send(&meta.display_path, bytes, sha256);
-    }
-    fn problem(&mut self, problem: Problem) {
-        self.problems.push(problem.to_string());
-    }
-}
-
-/// Walk `paths` on this thread and scan on `threads` workers (each with its own
-/// YARA scanner); results come back in walk order.
+/// Scan `paths` with everything loaded (firebreak-triage reads the files).
 fn scan_paths(
     scanning: &Scanning,
     paths: &[PathBuf],
     strip: Option<String>,
 ) -> (Vec<FileResult>, Vec<String>) {
-    let threads = match scanning.threads {
-        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
-        n => n,
+    let setup = firebreak_triage::files::ScanSetup {
+        rules: &scanning.rules,
+        yara: scanning.yara.as_ref(),
+        timeout: scanning.timeout,
+        max_size: scanning.max_size,
+        threads: scanning.threads,
     };
-    let (jobs, queue) =
-        std::sync::mpsc::sync_channel::<(usize, String, Vec<u8>, Option<String>)>(threads * 2);
-    let queue = std::sync::Mutex::new(queue);
-    let (done, results) = std::sync::mpsc::channel::<(usize, FileResult)>();
-    let problems = std::thread::scope(|s| {
-        for _ in 0..threads {
-            let (queue, done) = (&queue, done.clone());
-            s.spawn(move || {
-                let mut scanner = scanning
-                    .yara
-                    .as_ref()
-                    .map(|y| y.scanner(Some(scanning.timeout)));
-                loop {
-                    let job = queue
-                        .lock()
-                        .map_err(|_| ())
-                        .and_then(|q| q.recv().map_err(|_| ()));
-                    let Ok((i, path, bytes, sha256)) = job else {
-                        break;
-                    };
-                    let r = scanning.rules.scan_hashed(
-                        &path,
-                        &bytes,
-                        sha256.as_deref(),
-                        scanner.as_mut(),
-                    );
-                    if done.send((i, r)).is_err() {
-                        break;
-                    }
-                }
-            });
-        }
-        drop(done);
-        let mut v = ScanVisitor {
-            scanning,
-            jobs,
-            next: 0,
-            strip,
-            point_gzip: false,
-            known: Vec::new(),
-            problems: Vec::new(),
-        };
-        walk(paths, &WalkOptions::default(), &mut v);
-        (v.problems, v.known)
-    });
-    let (problems, known) = problems;
-    let mut out: Vec<(usize, FileResult)> = results.into_iter().chain(known).collect();
-    out.sort_by_key(|(i, _)| *i);
-    (out.into_iter().map(|(_, r)| r).collect(), problems)
+    let out = firebreak_triage::files::scan_paths(&setup, paths, strip);
+    (out.files, out.problems)
+}
+
+fn open_case(dir: &Path) -> Result<firebreak_case::Case> {
+    firebreak_case::Case::open(dir).with_context(|| format!("opening case {}", dir.display()))
 }
 
 pub fn scan(a: &ScanArgs) -> Result<Outcome> {
+    let started = chrono::Utc::now();
+    // Opened first: a case that cannot be written fails before the scan.
+    let mut case = a.case.as_deref().map(open_case).transpose()?;
     let scanning = load_scanning(&a.with)?;
     let (results, problems) = scan_paths(&scanning, &a.paths, None);
     let mut out = std::io::stdout().lock();
@@ -858,6 +847,10 @@ pub fn scan(a: &ScanArgs) -> Result<Outcome> {
         counts[0],
         problems.len()
     );
+    if let Some(case) = case.as_mut() {
+        let findings = results.iter().map(|r| r.finding(None)).collect();
+        store_findings(case, "scan", started, findings)?;
+    }
     Ok(Outcome::Ok)
 }
 
@@ -868,6 +861,9 @@ pub fn backup(c: &BackupCommand) -> Result<Outcome> {
 }
 
 fn verify(a: &VerifyArgs) -> Result<Outcome> {
+    let started = chrono::Utc::now();
+    let mut case = a.case.as_deref().map(open_case).transpose()?;
+    let compromise = case.as_ref().map(compromise_time).transpose()?.flatten();
     let scanning = load_scanning(&a.with)?;
     let mut times = std::collections::HashMap::new();
     for t in &a.time {
@@ -894,12 +890,6 @@ fn verify(a: &VerifyArgs) -> Result<Outcome> {
             problems,
         });
     }
-    let compromise = a
-        .case
-        .as_deref()
-        .map(compromise_time)
-        .transpose()?
-        .flatten();
     let report = backup::verify_with(&points, compromise);
     let mut out = std::io::stdout().lock();
     match a.format {
@@ -977,6 +967,9 @@ fn verify(a: &VerifyArgs) -> Result<Outcome> {
                 }
             }
         }
+    }
+    if let Some(case) = case.as_mut() {
+        store_findings(case, "backup", started, report.findings(&points))?;
     }
     Ok(Outcome::Ok)
 }

