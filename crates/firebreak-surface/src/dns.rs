@@ -94,6 +94,14 @@ impl Dns {
         }
     }
 
+    /// How long attempt `n` (0-based) waits: the last the whole timeout, each earlier
+    /// one half of the next (at least 50 ms), so one datagram lost in a burst of
+    /// thousands costs a fraction of the timeout, as stub resolvers retransmit.
+    fn attempt_timeout(&self, n: u32) -> std::time::Duration {
+        let halvings = self.retries.saturating_sub(n).min(8);
+        (self.timeout / 2u32.pow(halvings)).max(std::time::Duration::from_millis(50))
+    }
+
     /// One query with retries across the servers; `Ok(None)` if nobody answered.
     pub async fn query(
         &self,
@@ -103,12 +111,13 @@ impl Dns {
         if self.servers.is_empty() {
             return Err(SurfaceError::Dns("no resolver configured".into()));
         }
-        for _ in 0..=self.retries {
+        for attempt in 0..=self.retries {
             let i = self.next.fetch_add(1, Ordering::Relaxed) % self.servers.len();
             let server = self.servers[i];
             let id: u16 = rand::random();
             let q = build_query(id, qname, rtype, true);
-            if let Some(reply) = net::resolver_udp(&self.guard, server, &q, self.timeout).await? {
+            let wait = self.attempt_timeout(attempt);
+            if let Some(reply) = net::resolver_udp(&self.guard, server, &q, wait).await? {
                 if let Ok(m) = parse_reply(&reply, id, qname, rtype) {
                     if m.metadata.response_code == ResponseCode::ServFail {
                         continue;

@@ -110,10 +110,13 @@ async fn udp_exchange_unchecked(
     sock.send(payload).await?;
     let deadline = Instant::now() + wait;
     let mut out = Vec::new();
-    let mut buf = vec![0u8; 65536];
+    // Room for the largest datagram, never zeroed: a DNS answer touches one page of it
+    // (a zeroed 64 KiB buffer per query cost more than the query at 20k names/s).
+    let mut buf = Vec::with_capacity(65536);
     while out.len() < max_datagrams {
-        match timeout_at(deadline, sock.recv(&mut buf)).await {
-            Ok(Ok(n)) => out.push(buf[..n].to_vec()),
+        buf.clear();
+        match timeout_at(deadline, sock.recv_buf(&mut buf)).await {
+            Ok(Ok(_)) => out.push(buf.clone()),
             Ok(Err(_)) | Err(_) => break,
         }
     }
