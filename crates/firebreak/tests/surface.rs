@@ -3,136 +3,13 @@
 //! private range that exists only on the lab's bridge. Needs root and the packages
 //! `.ci/run` installs; without them these tests fail (they are never skipped).
 
+#[path = "common/lab.rs"]
+mod lab;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
-use std::time::Duration;
 
+use lab::Lab;
 use serde_json::Value;
-
-struct Lab {
-    prefix: String,
-    dir: tempfile::TempDir,
-}
-
-fn lab_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../firebreak-surface/lab/lab.sh")
-}
-
-impl Lab {
-    fn up() -> Lab {
-        let prefix = format!("fbs{}", std::process::id());
-        let dir = tempfile::tempdir().unwrap();
-        let lab = Lab { prefix, dir };
-        let out = Command::new("bash")
-            .arg(lab_script())
-            .args(["up", &lab.prefix])
-            .arg(lab.dir.path())
-            .output()
-            .expect("run lab.sh");
-        assert!(
-            out.status.success() && String::from_utf8_lossy(&out.stdout).contains("ready"),
-            "the lab did not come up (root and .ci/run's packages needed): {}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        lab
-    }
-
-    /// TCP segments and UDP datagrams (delivered, to closed ports, or in error) a lab
-    /// host has received so far, from its namespace's /proc/net/snmp. IGMP and ARP,
-    /// which bridges carry to everyone, are not counted.
-    fn tcp_udp_in(&self, host: &str) -> u64 {
-        let out = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                &format!("{}-{host}", self.prefix),
-                "cat",
-                "/proc/net/snmp",
-            ])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout);
-        let field = |proto: &str, name: &str| -> u64 {
-            let mut rows = text.lines().filter(|l| l.starts_with(proto));
-            let names: Vec<&str> = rows.next().unwrap().split_whitespace().collect();
-            let vals: Vec<&str> = rows.next().unwrap().split_whitespace().collect();
-            let i = names.iter().position(|n| *n == name).unwrap();
-            vals[i].parse().unwrap()
-        };
-        field("Tcp:", "InSegs")
-            + field("Udp:", "InDatagrams")
-            + field("Udp:", "NoPorts")
-            + field("Udp:", "InErrors")
-    }
-
-    /// Runs `firebreak surface ARGS` in the scanner's namespace. Returns the JSONL
-    /// findings, stderr, and whether the first finding was read while the scan was
-    /// still running.
-    fn surface(&self, scope: &str, args: &[&str]) -> (Vec<Value>, String, bool) {
-        let scope_file = self.dir.path().join("scope.txt");
-        std::fs::write(&scope_file, scope).unwrap();
-        let bin = assert_cmd::cargo::cargo_bin("firebreak");
-        let mut child = Command::new("ip")
-            .args(["netns", "exec", &format!("{}-scan", self.prefix)])
-            .arg(bin)
-            .arg("surface")
-            .arg("--scope")
-            .arg(&scope_file)
-            .args(args)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        // a hard deadline on the scanner (not an assertion on its speed)
-        let done = Arc::new(AtomicBool::new(false));
-        let (d, pid) = (done.clone(), child.id());
-        std::thread::spawn(move || {
-            for _ in 0..300 {
-                std::thread::sleep(Duration::from_secs(1));
-                if d.load(Ordering::Relaxed) {
-                    return;
-                }
-            }
-            let _ = Command::new("kill").args(["-9", &pid.to_string()]).status();
-        });
-        let mut stderr = child.stderr.take().unwrap();
-        let err_t = std::thread::spawn(move || {
-            let mut s = String::new();
-            std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
-            s
-        });
-        let mut first_while_running = None;
-        let mut findings = Vec::new();
-        for line in BufReader::new(child.stdout.take().unwrap()).lines() {
-            let line = line.unwrap();
-            if first_while_running.is_none() {
-                first_while_running = Some(child.try_wait().unwrap().is_none());
-            }
-            findings.push(serde_json::from_str::<Value>(&line).expect("a JSON line"));
-        }
-        let status = child.wait().unwrap();
-        done.store(true, Ordering::Relaxed);
-        let err = err_t.join().unwrap();
-        assert!(status.success(), "firebreak surface failed: {err}");
-        (findings, err, first_while_running.unwrap_or(false))
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let _ = Command::new("bash")
-            .arg(lab_script())
-            .args(["down", &self.prefix])
-            .arg(self.dir.path())
-            .status();
-    }
-}
 
 const CDN_RANGES: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -170,7 +47,7 @@ fn of_kind<'a>(f: &'a [Value], kind: &str) -> Vec<&'a Value> {
 
 #[test]
 fn surface_in_the_lab() {
-    let lab = Lab::up();
+    let lab = Lab::up("fbs");
     // a user wordlist with a label no DNS name can hold: a miss, not a failed run
     let words = lab.dir.path().join("words.txt");
     std::fs::write(&words, "a..b\nhost-007\nreal\n").unwrap();
@@ -183,7 +60,7 @@ fn surface_in_the_lab() {
     std::fs::write(&ranges_file, ranges.to_string()).unwrap();
     let ranges_file = ranges_file.to_str().unwrap().to_string();
     let outside_before = lab.tcp_udp_in("out");
-    let (f, stderr, first_while_running) = lab.surface(
+    let (f, stderr, first_while_running) = lab.surface_streamed(
         "lab.test\nwild.test\n10.77.0.0/24\n",
         &[
             "--resolver",
@@ -410,7 +287,7 @@ fn surface_in_the_lab() {
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
 
     // positive control: the same counter does move when the outside host is in scope
-    let (f2, _, _) = lab.surface(
+    let (f2, _) = lab.surface(
         "10.77.1.50/32\n",
         &[
             "--sweep",

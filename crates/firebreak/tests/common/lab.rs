@@ -51,6 +51,13 @@ impl Lab {
     /// Runs `firebreak surface ARGS` in the scanner's namespace (hard deadline 300 s).
     /// Returns the JSONL findings and stderr.
     pub fn surface(&self, scope: &str, args: &[&str]) -> (Vec<Value>, String) {
+        let (findings, err, _) = self.surface_streamed(scope, args);
+        (findings, err)
+    }
+
+    /// [`Lab::surface`], also telling whether the first finding was read while the
+    /// scan was still running.
+    pub fn surface_streamed(&self, scope: &str, args: &[&str]) -> (Vec<Value>, String, bool) {
         let scope_file = self.dir.path().join("scope.txt");
         std::fs::write(&scope_file, scope).unwrap();
         let bin = assert_cmd::cargo::cargo_bin("firebreak");
@@ -83,15 +90,47 @@ impl Lab {
             std::io::Read::read_to_string(&mut stderr, &mut s).unwrap();
             s
         });
+        let mut first_while_running = None;
         let mut findings = Vec::new();
         for line in BufReader::new(child.stdout.take().unwrap()).lines() {
+            if first_while_running.is_none() {
+                first_while_running = Some(child.try_wait().unwrap().is_none());
+            }
             findings.push(serde_json::from_str::<Value>(&line.unwrap()).expect("a JSON line"));
         }
         let status = child.wait().unwrap();
         done.store(true, Ordering::Relaxed);
         let err = err_t.join().unwrap();
         assert!(status.success(), "firebreak surface failed: {err}");
-        (findings, err)
+        (findings, err, first_while_running.unwrap_or(false))
+    }
+
+    /// TCP segments and UDP datagrams (delivered, to closed ports, or in error) a lab
+    /// host has received so far, from its namespace's /proc/net/snmp. IGMP and ARP,
+    /// which bridges carry to everyone, are not counted.
+    pub fn tcp_udp_in(&self, host: &str) -> u64 {
+        let out = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &format!("{}-{host}", self.prefix),
+                "cat",
+                "/proc/net/snmp",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        let field = |proto: &str, name: &str| -> u64 {
+            let mut rows = text.lines().filter(|l| l.starts_with(proto));
+            let names: Vec<&str> = rows.next().unwrap().split_whitespace().collect();
+            let vals: Vec<&str> = rows.next().unwrap().split_whitespace().collect();
+            let i = names.iter().position(|n| *n == name).unwrap();
+            vals[i].parse().unwrap()
+        };
+        field("Tcp:", "InSegs")
+            + field("Udp:", "InDatagrams")
+            + field("Udp:", "NoPorts")
+            + field("Udp:", "InErrors")
     }
 }
 
