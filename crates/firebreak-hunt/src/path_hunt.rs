@@ -194,7 +194,6 @@ fn run(
     progress: &dyn Progress,
 ) -> HuntOutcome {
     let started = Instant::now();
-    let rules: OnceLock<&RuleSet> = OnceLock::new();
     let matchers: OnceLock<Matchers<'_>> = OnceLock::new();
     let analytics = opts
         .analytics
@@ -208,7 +207,6 @@ fn run(
         paths: Mutex::new(HashMap::new()),
     };
     let ready = |r| {
-        let _ = rules.set(r);
         let _ = matchers.set(Matchers::new(r, opts.iocs.as_ref(), &opts.selection));
     };
     let (report, results, files) = std::thread::scope(|s| {
@@ -252,7 +250,7 @@ fn run(
         found.extend(crate::analytic::detections(a, &opts.selection, &source_of));
     }
     let empty = RuleSet::default();
-    let rules = rules.get().copied().unwrap_or(&empty);
+    let rules = matchers.get().map_or(&empty, |m| m.rules);
     let (detections, warnings) = crate::finish(rules, &opts.selection, found, correlated);
     HuntOutcome {
         detections,

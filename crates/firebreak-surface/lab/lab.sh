@@ -37,6 +37,22 @@ source "$(dirname "${BASH_SOURCE[0]}")/probes.sh"
 
 ns() { ip netns exec "$P-$1" "${@:2}"; }
 
+# One lab host: namespace $P-$1 on the bridge with address $2 (IPv4 only). Its route
+# to the lab range through anything but the bridge is unreachable, so a missing bridge
+# fails here, never elsewhere.
+add_host() {
+    local h=$1 a=$2
+    ip netns add "$P-$h"
+    ns "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
+    ns "$h" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
+    ns sw ip link add "v-$h" type veth peer name eth0 netns "$P-$h"
+    ns sw ip link set "v-$h" master br0 up
+    ns "$h" ip link set lo up
+    ns "$h" ip addr add "$a/16" dev eth0
+    ns "$h" ip link set eth0 up
+    ns "$h" ip route add unreachable 10.77.0.0/16 metric 4000
+}
+
 down() {
     if [ -f "$DIR/pids" ]; then
         while read -r pid; do kill "$pid" 2>/dev/null || true; done < "$DIR/pids"
@@ -134,16 +150,7 @@ up() {
     ns sw ip link set lo up
     declare -A addr=([auth]=10.77.0.2 [res]=10.77.0.3 [web]=10.77.0.20 [rdp]=10.77.0.30 [edge]=10.77.0.40 [lock]=10.77.0.21 [gw]=10.77.0.50 [scan]=10.77.0.10 [out]=10.77.1.50)
     for h in $HOSTS; do
-        ip netns add "$P-$h"
-        ns "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-        ns "$h" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-        ns sw ip link add "v-$h" type veth peer name eth0 netns "$P-$h"
-        ns sw ip link set "v-$h" master br0 up
-        ns "$h" ip link set lo up
-        ns "$h" ip addr add "${addr[$h]}/16" dev eth0
-        ns "$h" ip link set eth0 up
-        # a missing bridge fails here, never elsewhere
-        ns "$h" ip route add unreachable 10.77.0.0/16 metric 4000
+        add_host "$h" "${addr[$h]}"
     done
     mkdir -p "/etc/netns/$P-scan"
     echo "nameserver 10.77.0.3" > "/etc/netns/$P-scan/resolv.conf"

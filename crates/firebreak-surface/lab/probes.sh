@@ -69,15 +69,7 @@ probe_certs() {
 
 probes_up() {
     for h in $PROBE_HOSTS; do
-        ip netns add "$P-$h"
-        ns "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1
-        ns "$h" sysctl -qw net.ipv6.conf.default.disable_ipv6=1
-        ns sw ip link add "v-$h" type veth peer name eth0 netns "$P-$h"
-        ns sw ip link set "v-$h" master br0 up
-        ns "$h" ip link set lo up
-        ns "$h" ip addr add "${PROBE_ADDR[$h]}/16" dev eth0
-        ns "$h" ip link set eth0 up
-        ns "$h" ip route add unreachable 10.77.0.0/16 metric 4000
+        add_host "$h" "${PROBE_ADDR[$h]}"
     done
     # daemons that look names up ask the lab resolver, never the machine's
     mkdir -p "/etc/netns/$P-files"

@@ -566,16 +566,7 @@ async fn probe_port(ctx: &Arc<Ctx>, addr: IpAddr, asset: &str, spec: &PortSpec) 
     let port = Some(spec.port);
     let emit = |f: Finding| ctx.emit(f);
     let on_http = |a: IpAddr, raw: &[u8]| ctx.http_answer(a, raw);
-    let t = Target {
-        guard: &ctx.guard,
-        kb: &ctx.kb,
-        portals: &ctx.portals,
-        pages: &ctx.pages,
-        emit: &emit,
-        on_http: &on_http,
-        addr,
-        asset,
-    };
+    let t = target(ctx, addr, asset, &emit, &on_http);
     match spec.service.as_str() {
         "rdp" => {
             drop(conn);
@@ -715,20 +706,32 @@ async fn rdp_check(ctx: &Ctx, addr: IpAddr, asset: &str, spec: &PortSpec) {
     ctx.emit(f.at(addr, Some(spec.port)).evidence(ev));
 }
 
-async fn udp_checks(ctx: &Ctx, cfg: &Config, addr: IpAddr, asset: &str) {
-    let wait = Duration::from_millis(1500).min(cfg.limits.probe_timeout);
-    let emit = |f: Finding| ctx.emit(f);
-    let on_http = |a: IpAddr, raw: &[u8]| ctx.http_answer(a, raw);
-    let t = Target {
+/// The probes' view of the run for one host: its guard, knowledge and the run's
+/// hooks (closures over `ctx` the caller keeps alive).
+fn target<'a>(
+    ctx: &'a Ctx,
+    addr: IpAddr,
+    asset: &'a str,
+    emit: &'a (dyn Fn(Finding) + Send + Sync),
+    on_http: &'a (dyn Fn(IpAddr, &[u8]) + Send + Sync),
+) -> Target<'a> {
+    Target {
         guard: &ctx.guard,
         kb: &ctx.kb,
         portals: &ctx.portals,
         pages: &ctx.pages,
-        emit: &emit,
-        on_http: &on_http,
+        emit,
+        on_http,
         addr,
         asset,
-    };
+    }
+}
+
+async fn udp_checks(ctx: &Ctx, cfg: &Config, addr: IpAddr, asset: &str) {
+    let wait = Duration::from_millis(1500).min(cfg.limits.probe_timeout);
+    let emit = |f: Finding| ctx.emit(f);
+    let on_http = |a: IpAddr, raw: &[u8]| ctx.http_answer(a, raw);
+    let t = target(ctx, addr, asset, &emit, &on_http);
     tokio::join!(
         udp_dns(ctx, cfg, addr, asset, wait),
         udp_snmp(ctx, addr, asset, wait),
