@@ -386,6 +386,10 @@ impl Fields {
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
         self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
     }
+    /// The value of the `i`th field, in source order.
+    pub fn value(&self, i: usize) -> Option<&str> {
+        self.0.get(i).map(|(_, v)| v.as_str())
+    }
     pub fn len(&self) -> usize {
         self.0.len()
     }

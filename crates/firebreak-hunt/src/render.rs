@@ -152,9 +152,42 @@ fn render_csv(ds: &[Detection], out: &mut dyn Write) -> Result<(), RenderError> 
 }
 
 fn render_jsonl(ds: &[Detection], out: &mut dyn Write) -> Result<(), RenderError> {
-    for d in ds {
-        serde_json::to_writer(&mut *out, d)?;
-        out.write_all(b"\n")?;
+    render_lines(ds, out, |d, buf| Ok(serde_json::to_writer(buf, d)?))
+}
+
+/// Detections written per round of [`render_lines`], per thread.
+const LINES_PER_THREAD: usize = 4096;
+
+/// Writes one line per detection, made by `line`: the lines of a round of detections
+/// are made on all cores (a hunt can report hundreds of thousands) and written in order.
+fn render_lines(
+    ds: &[Detection],
+    out: &mut dyn Write,
+    line: fn(&Detection, &mut Vec<u8>) -> Result<(), RenderError>,
+) -> Result<(), RenderError> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let lines = |chunk: &[Detection]| -> Result<Vec<u8>, RenderError> {
+        let mut buf = Vec::with_capacity(chunk.len() * 512);
+        for d in chunk {
+            line(d, &mut buf)?;
+            buf.push(b'\n');
+        }
+        Ok(buf)
+    };
+    for round in ds.chunks(threads * LINES_PER_THREAD) {
+        let per = round.len().div_ceil(threads).max(LINES_PER_THREAD / 4);
+        let parts: Vec<Result<Vec<u8>, RenderError>> = std::thread::scope(|s| {
+            let jobs: Vec<_> = round
+                .chunks(per)
+                .map(|chunk| s.spawn(move || lines(chunk)))
+                .collect();
+            jobs.into_iter()
+                .map(|j| j.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+                .collect()
+        });
+        for p in parts {
+            out.write_all(&p?)?;
+        }
     }
     Ok(())
 }
@@ -163,7 +196,7 @@ fn render_jsonl(ds: &[Detection], out: &mut dyn Write) -> Result<(), RenderError
 /// `timestamp_desc` and `timestamp`, a fixed set of string fields (one type each, far
 /// below the field-count ceiling) and the rule's tags as Timesketch `tag`s.
 fn render_timesketch(ds: &[Detection], out: &mut dyn Write) -> Result<(), RenderError> {
-    for d in ds {
+    render_lines(ds, out, |d, buf| {
         let loc = d.source.location;
         let v = serde_json::json!({
             "message": format!("[{}] {}: {}", d.level, d.title, summary(d)),
@@ -182,8 +215,59 @@ fn render_timesketch(ds: &[Detection], out: &mut dyn Write) -> Result<(), Render
             "evidence_location": format!("{}:{}", loc.kind(), loc.value()),
             "tag": d.tags,
         });
-        serde_json::to_writer(&mut *out, &v)?;
-        out.write_all(b"\n")?;
+        Ok(serde_json::to_writer(buf, &v)?)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detection::{Kind, Source};
+    use firebreak_event::{Location, Timestamp};
+
+    fn detection(i: usize) -> Detection {
+        Detection {
+            kind: Kind::Sigma,
+            rule_key: format!("r{i}"),
+            title: format!("rule \"{i}\"\n"),
+            level: "high".into(),
+            status: None,
+            tags: vec!["attack.t1003".into()],
+            attack: vec!["T1003".into()],
+            time: Timestamp::from_micros(i as i64 * 1_000_000).unwrap(),
+            host: Some("WS-1".into()),
+            user: None,
+            key_fields: vec![("process.image".into(), format!("c:\\x{i}.exe"))],
+            matched: None,
+            source: Source {
+                path: "Security.evtx".into(),
+                location: Location::Record(i as u64),
+                evidence_id: None,
+                event_ref: None,
+            },
+            related: Vec::new(),
+        }
     }
-    Ok(())
+
+    /// Lines made on several threads come out whole, one per detection, in order.
+    #[test]
+    fn json_lines_keep_order_across_threads() {
+        let n = 3 * LINES_PER_THREAD * 2 + 17;
+        let ds: Vec<Detection> = (0..n).map(detection).collect();
+        for (format, key) in [(Format::Jsonl, "rule_key"), (Format::Timesketch, "rule_id")] {
+            let mut out = Vec::new();
+            let table = TableOptions {
+                display_tz: chrono_tz::UTC,
+                width: None,
+            };
+            render(format, &table, &ds, &mut out).unwrap();
+            let text = String::from_utf8(out).unwrap();
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), n, "{format:?}");
+            for (i, l) in lines.iter().enumerate() {
+                let v: serde_json::Value = serde_json::from_str(l).unwrap();
+                assert_eq!(v[key], format!("r{i}"), "{format:?} line {i}");
+            }
+        }
+    }
 }

@@ -6,6 +6,7 @@
 
 use crate::condition::Cond;
 use crate::detection::{Detection, Item, ItemKind};
+use crate::hoist;
 use crate::leaf;
 use crate::logsource::{self, Variant};
 use crate::modifier::{Cidr, Cmp, How, TimePart, ValueTest};
@@ -16,6 +17,7 @@ use firebreak_event::{Event, SourceKind};
 use std::borrow::Cow;
 use std::collections::HashMap;
 use std::hash::{BuildHasher, Hasher};
+use std::sync::OnceLock;
 
 /// A fast hash for the short names looked up per event (not attacker-chosen keys of a
 /// table that grows: the tables are fixed when the rules are built).
@@ -111,9 +113,35 @@ enum Kind {
     /// `field|contains` of many values (any of them): one search. On the folded value
     /// or (`cased`) the original.
     AnyContains {
-        ac: AhoCorasick,
+        any: AnyOf,
         cased: bool,
     },
+}
+
+/// Literals searched for at once, by an automaton built when first needed: rule
+/// loading is part of every hunt, and most rules never see an event they could match.
+#[derive(Debug, Clone)]
+struct AnyOf {
+    lits: Vec<String>,
+    ac: OnceLock<Option<AhoCorasick>>,
+}
+
+impl AnyOf {
+    fn is_match(&self, value: &str) -> bool {
+        // Values are short and tested only for candidate rules: an NFA without a
+        // prefilter searches them as fast as a DFA and builds in a fraction of the time.
+        let ac = self.ac.get_or_init(|| {
+            AhoCorasick::builder()
+                .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
+                .prefilter(false)
+                .build(&self.lits)
+                .ok()
+        });
+        match ac {
+            Some(ac) => ac.is_match(value),
+            None => self.lits.iter().any(|l| value.contains(l.as_str())),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -137,7 +165,7 @@ struct Unit {
     check: bool,
     det: CDetection,
     filters: Vec<CDetection>,
-    /// Pattern ids; None: no prefilter (always evaluated).
+    /// Needle ids; None: no prefilter (always evaluated).
     needles: Option<Vec<u32>>,
 }
 
@@ -151,15 +179,37 @@ struct Bucket {
     always: Vec<u32>,
     /// Every field id some unit here reads (sorted, unique).
     fields: Vec<FieldId>,
+    /// The fields `main`'s needles are to be found in (sorted, unique): the only
+    /// values it scans.
+    scan_fields: Vec<FieldId>,
     /// Some unit reads the message (by name).
     message: bool,
     /// Some unit has keyword items: fold every value and the message, and scan them for
     /// the needles of keyword units.
     everything: bool,
     /// The needles of this bucket's other units.
-    main: Option<Scanner>,
+    main: LazyScanner,
     /// The needles of this bucket's keyword units.
-    keywords: Option<Scanner>,
+    keywords: LazyScanner,
+}
+
+/// A [`Scanner`] of some needle texts, built for the first event that needs it: the
+/// buckets of channels and event ids the evidence does not have are never built.
+#[derive(Debug, Default)]
+struct LazyScanner {
+    texts: Vec<u32>,
+    built: OnceLock<Option<Scanner>>,
+}
+
+impl LazyScanner {
+    fn get(&self, texts: &[String]) -> Option<&Scanner> {
+        if self.texts.is_empty() {
+            return None;
+        }
+        self.built
+            .get_or_init(|| automaton(texts, self.texts.clone()))
+            .as_ref()
+    }
 }
 
 #[derive(Debug, Default)]
@@ -184,9 +234,50 @@ pub(crate) struct Engine {
     homes: Vec<Vec<u32>>,
     by_channel: FastMap<String, ChannelIndex>,
     by_source: FastMap<SourceKind, Bucket>,
-    patterns: usize,
-    /// Per pattern id: the units that have it among their needles.
-    pattern_units: Vec<Vec<u32>>,
+    needles: NeedleTable,
+    /// Per needle: the units that have it.
+    needle_units: Vec<Vec<u32>>,
+    /// Per needle text: the needles with that text.
+    text_needles: Vec<Vec<u32>>,
+    /// The field id that stands for the message, if a rule reads it by name.
+    message: Option<FieldId>,
+}
+
+/// No field (a value no rule reads).
+const NO_FIELD: FieldId = FieldId::MAX;
+
+/// Needles numbered by text and field: the automata search for texts; a needle is
+/// seen when its text is found in its field's value (or anywhere: `field` None).
+#[derive(Debug, Default)]
+struct NeedleTable {
+    texts: Vec<String>,
+    text_ids: HashMap<String, u32>,
+    ids: HashMap<(u32, Option<FieldId>), u32>,
+    /// Per needle: its text and field.
+    needles: Vec<(u32, Option<FieldId>)>,
+}
+
+impl NeedleTable {
+    fn id(&mut self, text: &str, field: Option<FieldId>) -> u32 {
+        let next = self.texts.len() as u32;
+        let t = *self.text_ids.entry(text.to_string()).or_insert(next);
+        if t == next {
+            self.texts.push(text.to_string());
+        }
+        let next = self.needles.len() as u32;
+        *self.ids.entry((t, field)).or_insert_with(|| {
+            self.needles.push((t, field));
+            next
+        })
+    }
+
+    fn field(&self, needle: u32) -> Option<FieldId> {
+        self.needles[needle as usize].1
+    }
+
+    fn text(&self, needle: u32) -> u32 {
+        self.needles[needle as usize].0
+    }
 }
 
 /// Whether a unit of `v` met in one of an event's buckets may still not apply to it:
@@ -201,7 +292,20 @@ fn residual(v: &Variant) -> bool {
         }
 }
 
-/// An automaton over some of the needles: its pattern index → the needle's id.
+/// For a unit of `v` indexed by channel: the event ids its detection requires, within
+/// those of the variant (see [`hoist`]); None when that says no more than the variant.
+fn event_ids(d: &Detection, v: &Variant) -> Option<Vec<String>> {
+    if v.channels.is_empty() {
+        return None;
+    }
+    let mut ids = hoist::required_event_ids(d, v)?;
+    if !v.event_ids.is_empty() {
+        ids.retain(|id| v.event_ids.contains(id));
+    }
+    (!ids.is_empty()).then_some(ids)
+}
+
+/// An automaton over some needle texts: its pattern index → the text's id.
 #[derive(Debug)]
 struct Scanner {
     ac: AhoCorasick,
@@ -239,10 +343,16 @@ pub struct Scratch {
     /// Per event field: its folded text in `folded`, if it was folded.
     spans: Vec<Option<(u32, u32)>>,
     message_span: (u32, u32),
+    /// Per folded value, in order: where it ends (after its separator) and its field.
+    at: Vec<(u32, FieldId)>,
+    /// Per event field: its field id, or NO_FIELD.
+    ids: Vec<FieldId>,
     hits: Vec<u64>,
     touched: Vec<usize>,
     /// Per field id: the generation in which a candidate unit reads it.
     want: Vec<u32>,
+    /// Per field id: the generation in which the prefilter scans it.
+    scan: Vec<u32>,
     /// Per unit: the generation in which one of its needles was seen.
     marks: Vec<u32>,
     /// The units marked in this generation.
@@ -254,8 +364,6 @@ pub struct Scratch {
 impl Engine {
     pub fn build(specs: &[UnitSpec]) -> Engine {
         let mut e = Engine::default();
-        let mut needle_texts: Vec<String> = Vec::new();
-        let mut needle_ids: HashMap<String, u32> = HashMap::new();
         for spec in specs {
             let det = e.compile(spec.detection, spec.variant);
             let filters = spec
@@ -263,19 +371,15 @@ impl Engine {
                 .iter()
                 .map(|d| e.compile(d, spec.variant))
                 .collect();
-            let needles = prefilter::needles(spec.detection, spec.variant).map(|n: Needles| {
-                n.into_iter()
-                    .map(|t| {
-                        let next = needle_texts.len() as u32;
-                        *needle_ids.entry(t.clone()).or_insert_with(|| {
-                            needle_texts.push(t);
-                            next
-                        })
-                    })
-                    .collect()
-            });
+            let ids = event_ids(spec.detection, spec.variant);
+            let needles = prefilter::needles(spec.detection, spec.variant, ids.is_some());
+            let needles = needles.map(|n| e.needle_ids(n));
             let idx = e.units.len() as u32;
-            e.index(idx, spec.variant);
+            e.index(
+                idx,
+                spec.variant,
+                ids.as_deref().unwrap_or(&spec.variant.event_ids),
+            );
             e.units.push(Unit {
                 rule: spec.rule,
                 variant: spec.variant.clone(),
@@ -286,17 +390,21 @@ impl Engine {
             });
         }
         let reads: Vec<Reads> = e.units.iter().map(Reads::of).collect();
-        e.patterns = needle_texts.len();
-        e.pattern_units = vec![Vec::new(); e.patterns];
+        e.needle_units = vec![Vec::new(); e.needles.needles.len()];
         for (u, unit) in e.units.iter().enumerate() {
-            for &p in unit.needles.iter().flatten() {
-                e.pattern_units[p as usize].push(u as u32);
+            for &n in unit.needles.iter().flatten() {
+                e.needle_units[n as usize].push(u as u32);
             }
         }
+        e.text_needles = vec![Vec::new(); e.needles.texts.len()];
+        for (n, &(t, _)) in e.needles.needles.iter().enumerate() {
+            e.text_needles[t as usize].push(n as u32);
+        }
+        e.message = e.fields.get("message").copied();
         // Per bucket, two automata: the needles of units without keyword items, found
         // in the values of the fields they read; those of keyword units, which may be in
         // any value (run over all the text, after a quick search).
-        let units = &e.units;
+        let (units, table) = (&e.units, &e.needles);
         let mut homes = vec![Vec::new(); units.len()];
         let mut next = 0u32;
         let mut fill = |b: &mut Bucket| {
@@ -313,20 +421,22 @@ impl Engine {
                 b.message |= r.message;
                 b.everything |= r.keywords;
                 let needles = units[u as usize].needles.iter().flatten().copied();
-                if r.keywords {
-                    keyword.extend(needles);
+                // Needles with a field are found in that field's value; those of keyword
+                // units (and any without a field) in all the text.
+                if r.keywords || needles.clone().any(|n| table.field(n).is_none()) {
+                    keyword.extend(needles.map(|n| table.text(n)));
                 } else {
-                    main.extend(needles);
+                    b.scan_fields
+                        .extend(needles.clone().filter_map(|n| table.field(n)));
+                    main.extend(needles.map(|n| table.text(n)));
                 }
             }
-            b.fields.sort_unstable();
-            b.fields.dedup();
-            for list in [&mut main, &mut keyword] {
+            for list in [&mut b.fields, &mut b.scan_fields, &mut main, &mut keyword] {
                 list.sort_unstable();
                 list.dedup();
             }
-            b.main = automaton(&needle_texts, main);
-            b.keywords = automaton(&needle_texts, keyword);
+            b.main.texts = main;
+            b.keywords.texts = keyword;
         };
         e.by_source.values_mut().for_each(&mut fill);
         for ci in e.by_channel.values_mut() {
@@ -337,10 +447,11 @@ impl Engine {
         e
     }
 
-    /// Units with channels go under each (lower-cased) channel, by event id or for any
-    /// id; the others under each source kind they allow. An event has one source, one
-    /// channel and one id, so it meets each unit at most once.
-    fn index(&mut self, unit: u32, v: &Variant) {
+    /// Units with channels go under each (lower-cased) channel, by event id (`ids`: the
+    /// variant's, or those its detection requires) or for any id; the others under each
+    /// source kind they allow. An event has one source, one channel and one id, so it
+    /// meets each unit at most once.
+    fn index(&mut self, unit: u32, v: &Variant, ids: &[String]) {
         if v.channels.is_empty() {
             let kinds: Vec<SourceKind> = if v.sources.is_empty() {
                 SourceKind::ALL.to_vec()
@@ -354,13 +465,30 @@ impl Engine {
         }
         for ch in &v.channels {
             let ci = self.by_channel.entry(ch.to_ascii_lowercase()).or_default();
-            if v.event_ids.is_empty() {
+            if ids.is_empty() {
                 ci.any_id.units.push(unit);
             }
-            for id in &v.event_ids {
+            for id in ids {
                 ci.by_id.entry(id.clone()).or_default().units.push(unit);
             }
         }
+    }
+
+    /// Numbers a unit's needles: one per text and field it may be found in.
+    fn needle_ids(&mut self, needles: Needles) -> Vec<u32> {
+        let mut ids = Vec::new();
+        for n in needles {
+            if n.fields.is_empty() {
+                ids.push(self.needles.id(&n.text, None));
+            }
+            for f in &n.fields {
+                let field = self.intern(f);
+                ids.push(self.needles.id(&n.text, Some(field)));
+            }
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        ids
     }
 
     fn intern(&mut self, name: &str) -> FieldId {
@@ -542,20 +670,16 @@ fn any_contains(groups: &[Vec<Test>], excluded: bool) -> Option<Kind> {
     let mut lits = Vec::new();
     for t in tests {
         match t {
-            Test::Folded(Str::Contains(l)) if !cased => lits.push(l.as_str()),
-            Test::Cased(Str::Contains(l)) if cased => lits.push(l.as_str()),
+            Test::Folded(Str::Contains(l)) if !cased => lits.push(l.clone()),
+            Test::Cased(Str::Contains(l)) if cased => lits.push(l.clone()),
             _ => return None,
         }
     }
-    // Values are short and tested only for candidate rules: an NFA without a
-    // prefilter searches them as fast as a DFA, and thousands of these build in a
-    // fraction of the time (rule loading is part of every hunt).
-    let ac = AhoCorasick::builder()
-        .kind(Some(aho_corasick::AhoCorasickKind::ContiguousNFA))
-        .prefilter(false)
-        .build(&lits)
-        .ok()?;
-    Some(Kind::AnyContains { ac, cased })
+    let any = AnyOf {
+        lits,
+        ac: OnceLock::new(),
+    };
+    Some(Kind::AnyContains { any, cased })
 }
 
 /// Classifies a pattern by shape for fast matching.
@@ -620,17 +744,22 @@ fn glob_iterative(toks: &[Tok], v: &str) -> bool {
 
 /// Runs the prefilter automaton over the folded values, setting the needle hit bits.
 fn scan(engine: &Engine, s: &mut Scratch, scanned: usize, buckets: &[Option<&Bucket>; 3]) {
-    s.hits.resize(engine.patterns.div_ceil(64), 0);
+    s.hits.resize(engine.needle_units.len().div_ceil(64), 0);
     s.marks.resize(engine.units.len(), 0);
     for w in s.touched.drain(..) {
         s.hits[w] = 0;
     }
     s.marked.clear();
-    for sc in buckets.iter().flatten().filter_map(|b| b.main.as_ref()) {
+    let texts = &engine.needles.texts;
+    for sc in buckets.iter().flatten().filter_map(|b| b.main.get(texts)) {
         scan_with(engine, s, sc, scanned);
     }
     // Keyword needles are rarely seen: a quick search first.
-    for sc in buckets.iter().flatten().filter_map(|b| b.keywords.as_ref()) {
+    for sc in buckets
+        .iter()
+        .flatten()
+        .filter_map(|b| b.keywords.get(texts))
+    {
         let text = s.folded.as_str();
         let seen = match &sc.packed {
             Some(p) => p.find(text).is_some(),
@@ -642,33 +771,97 @@ fn scan(engine: &Engine, s: &mut Scratch, scanned: usize, buckets: &[Option<&Buc
     }
 }
 
+/// Marks the needles whose text `sc` finds in the folded text up to `end`, when found
+/// in their field, and their units.
 fn scan_with(engine: &Engine, s: &mut Scratch, sc: &Scanner, end: usize) {
     for m in sc.ac.find_overlapping_iter(&s.folded[..end]) {
-        let id = sc.ids[m.pattern().as_usize()] as usize;
-        let (w, bit) = (id / 64, 1u64 << (id % 64));
-        if s.hits[w] & bit != 0 {
-            continue;
-        }
-        if s.hits[w] == 0 {
-            s.touched.push(w);
-        }
-        s.hits[w] |= bit;
-        for &u in &engine.pattern_units[id] {
-            if s.marks[u as usize] != s.generation {
-                s.marks[u as usize] = s.generation;
-                s.marked.push(u);
+        let text = sc.ids[m.pattern().as_usize()] as usize;
+        let mut field = None;
+        for &n in &engine.text_needles[text] {
+            let (w, bit) = (n as usize / 64, 1u64 << (n % 64));
+            if s.hits[w] & bit != 0 {
+                continue;
+            }
+            if let Some(f) = engine.needles.field(n) {
+                if *field.get_or_insert_with(|| field_at(&s.at, m.start())) != f {
+                    continue;
+                }
+            }
+            if s.hits[w] == 0 {
+                s.touched.push(w);
+            }
+            s.hits[w] |= bit;
+            for &u in &engine.needle_units[n as usize] {
+                if s.marks[u as usize] != s.generation {
+                    s.marks[u as usize] = s.generation;
+                    s.marked.push(u);
+                }
             }
         }
     }
 }
 
-/// Appends the folded `value` and a separator to `folded`; its span there.
-fn fold_value(value: &str, folded: &mut String) -> (u32, u32) {
-    let start = folded.len() as u32;
-    fold_into(value, folded);
-    let end = folded.len() as u32;
-    folded.push('\n');
+/// The field of the folded value at `pos`.
+fn field_at(at: &[(u32, FieldId)], pos: usize) -> FieldId {
+    let i = at.partition_point(|&(end, _)| end as usize <= pos);
+    at.get(i).map_or(NO_FIELD, |&(_, f)| f)
+}
+
+/// Appends the folded `value` of field `id` and a separator to `s.folded`; its span
+/// there.
+fn fold_value(value: &str, id: FieldId, s: &mut Scratch) -> (u32, u32) {
+    let start = s.folded.len() as u32;
+    fold_into(value, &mut s.folded);
+    let end = s.folded.len() as u32;
+    s.folded.push('\n');
+    s.at.push((end + 1, id));
     (start, end)
+}
+
+/// What the candidate units of an event need folded.
+struct Wants {
+    /// Some unit has keyword items: fold every value and the message.
+    everything: bool,
+    /// Some unit reads the message by name.
+    message: bool,
+    /// Some needle is for the message.
+    scan_message: bool,
+}
+
+impl Wants {
+    /// Starts a new generation of `s` and marks the fields units in `buckets` read
+    /// (`want`) and those their needles are for (`scan`).
+    fn mark(engine: &Engine, s: &mut Scratch, buckets: &[Option<&Bucket>; 3]) -> Wants {
+        s.generation = s.generation.wrapping_add(1);
+        if s.generation == 0 {
+            s.slots.iter_mut().for_each(|x| *x = (0, 0));
+            s.marks.iter_mut().for_each(|m| *m = 0);
+            s.want.iter_mut().for_each(|m| *m = 0);
+            s.scan.iter_mut().for_each(|m| *m = 0);
+            s.generation = 1;
+        }
+        let generation = s.generation;
+        s.slots.resize(engine.fields.len(), (0, 0));
+        s.want.resize(engine.fields.len(), 0);
+        s.scan.resize(engine.fields.len(), 0);
+        let mut w = Wants {
+            everything: false,
+            message: false,
+            scan_message: false,
+        };
+        for b in buckets.iter().flatten() {
+            w.everything |= b.everything;
+            w.message |= b.message;
+            for &id in &b.fields {
+                s.want[id as usize] = generation;
+            }
+            for &id in &b.scan_fields {
+                s.scan[id as usize] = generation;
+                w.scan_message |= Some(id) == engine.message;
+            }
+        }
+        w
+    }
 }
 
 /// A field value as found: an event field by index, or another value.
@@ -681,13 +874,13 @@ enum Val<'e> {
 struct Prepared<'a, 'e> {
     s: &'a Scratch,
     event: &'e Event,
-    originals: Vec<&'e str>,
 }
 
 impl<'a, 'e> Prepared<'a, 'e> {
-    /// Folds (once) and scans the values candidate units read: those of the fields
-    /// named in the `buckets` and the message when read by name. When a unit has keyword
-    /// items every other value and the message are folded too, after the scanned text.
+    /// Folds (once) the values candidate units read and scans those their needles are
+    /// for: first the fields with needles (the scanned text), then the other fields
+    /// units read and the message when read by name; when a unit has keyword items,
+    /// every other value and the message too, all scanned for keyword needles.
     /// Values not folded here are folded on demand.
     fn new(
         engine: &'a Engine,
@@ -695,60 +888,41 @@ impl<'a, 'e> Prepared<'a, 'e> {
         event: &'e Event,
         buckets: &[Option<&Bucket>; 3],
     ) -> Prepared<'a, 'e> {
-        s.generation = s.generation.wrapping_add(1);
-        if s.generation == 0 {
-            s.slots.iter_mut().for_each(|x| *x = (0, 0));
-            s.marks.iter_mut().for_each(|m| *m = 0);
-            s.want.iter_mut().for_each(|m| *m = 0);
-            s.generation = 1;
-        }
+        let want = Wants::mark(engine, s, buckets);
         let generation = s.generation;
-        s.slots.resize(engine.fields.len(), (0, 0));
-        s.want.resize(engine.fields.len(), 0);
-        let (mut everything, mut message) = (false, false);
-        for b in buckets.iter().flatten() {
-            everything |= b.everything;
-            message |= b.message;
-            for &id in &b.fields {
-                s.want[id as usize] = generation;
-            }
-        }
         s.folded.clear();
         s.spans.clear();
-        let mut originals = Vec::with_capacity(event.fields.len());
+        s.at.clear();
+        s.ids.clear();
+        let message = engine.message.unwrap_or(NO_FIELD);
         for (i, (name, value)) in event.fields.iter().enumerate() {
-            let id = engine.fields.get(name).copied();
-            if let Some(id) = id {
-                s.slots[id as usize] = (generation, i as u32);
-            }
-            originals.push(value);
-            if id.is_none_or(|id| s.want[id as usize] != generation) {
+            let id = engine.fields.get(name).copied().unwrap_or(NO_FIELD);
+            s.ids.push(id);
+            if id == NO_FIELD {
                 s.spans.push(None);
                 continue;
             }
-            s.spans.push(Some(fold_value(value, &mut s.folded)));
+            s.slots[id as usize] = (generation, i as u32);
+            let span = (s.scan[id as usize] == generation).then(|| fold_value(value, id, s));
+            s.spans.push(span);
         }
         s.message_span = (0, 0);
-        if message {
-            s.message_span = fold_value(&event.message, &mut s.folded);
+        if want.scan_message {
+            s.message_span = fold_value(&event.message, message, s);
         }
         let scanned = s.folded.len();
-        if everything {
-            for (span, value) in s.spans.iter_mut().zip(&originals) {
-                if span.is_none() {
-                    *span = Some(fold_value(value, &mut s.folded));
-                }
+        for (i, (_, value)) in event.fields.iter().enumerate() {
+            let id = s.ids[i];
+            let read = id != NO_FIELD && s.want[id as usize] == generation;
+            if s.spans[i].is_none() && (read || want.everything) {
+                s.spans[i] = Some(fold_value(value, id, s));
             }
-            if !message {
-                s.message_span = fold_value(&event.message, &mut s.folded);
-            }
+        }
+        if !want.scan_message && (want.message || want.everything) {
+            s.message_span = fold_value(&event.message, message, s);
         }
         scan(engine, s, scanned, buckets);
-        Prepared {
-            s,
-            event,
-            originals,
-        }
+        Prepared { s, event }
     }
 
     /// For a unit of one of the event's buckets.
@@ -788,7 +962,7 @@ impl<'a, 'e> Prepared<'a, 'e> {
 
     fn original<'v>(&'v self, v: &'v Val<'e>) -> &'v str {
         match v {
-            Val::Field(i) => self.originals[*i],
+            Val::Field(i) => self.event.fields.value(*i).unwrap_or_default(),
             Val::Other(s) => s,
         }
     }
@@ -797,7 +971,7 @@ impl<'a, 'e> Prepared<'a, 'e> {
         match v {
             Val::Field(i) => match self.s.spans[*i] {
                 Some((a, b)) => Cow::Borrowed(&self.s.folded[a as usize..b as usize]),
-                None => Cow::Owned(fold(self.originals[*i])),
+                None => Cow::Owned(fold(self.original(v))),
             },
             Val::Other(s) => Cow::Owned(fold(s)),
         }
@@ -814,13 +988,13 @@ impl<'a, 'e> Prepared<'a, 'e> {
                 })
             }
             Kind::Values { groups, all, neq } => (groups, *all, *neq),
-            Kind::AnyContains { ac, cased } => {
+            Kind::AnyContains { any, cased } => {
                 let value = it.field.as_ref().and_then(|f| self.lookup(f));
                 return value.is_some_and(|v| {
                     if *cased {
-                        ac.is_match(self.original(&v))
+                        any.is_match(self.original(&v))
                     } else {
-                        ac.is_match(self.folded(&v).as_ref())
+                        any.is_match(self.folded(&v).as_ref())
                     }
                 });
             }
@@ -845,10 +1019,11 @@ impl<'a, 'e> Prepared<'a, 'e> {
             Test::Folded(p) => {
                 let (a, b) = self.s.message_span;
                 str_holds(p, &self.s.folded[a as usize..b as usize])
-                    || (0..self.originals.len()).any(|i| str_holds(p, &self.folded(&Val::Field(i))))
+                    || (0..self.event.fields.len())
+                        .any(|i| str_holds(p, &self.folded(&Val::Field(i))))
             }
             _ => std::iter::once(self.event.message.as_str())
-                .chain(self.originals.iter().copied())
+                .chain(self.event.fields.iter().map(|(_, v)| v))
                 .any(|v| self.test(t, Some(&Val::Other(Cow::Borrowed(v))))),
         }
     }

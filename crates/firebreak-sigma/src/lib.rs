@@ -32,6 +32,7 @@ mod correlator;
 mod detection;
 mod encode;
 mod error;
+mod hoist;
 mod leaf;
 mod logsource;
 mod modifier;

@@ -4,20 +4,32 @@
 /// char by char, so that a substring of a value folds to a substring of the folded
 /// value (no context-dependent lowering).
 pub(crate) fn fold(s: &str) -> String {
-    if s.is_ascii() {
-        return s.to_ascii_lowercase();
-    }
-    s.chars().flat_map(char::to_lowercase).collect()
+    let mut out = String::with_capacity(s.len());
+    fold_into(s, &mut out);
+    out
 }
 
-/// Appends the folded form of `s` to `out`.
+/// Appends the folded form of `s` to `out`: runs of ASCII a block at a time (values
+/// are mostly ASCII, with the odd `®` or accented name), other chars one by one.
 pub(crate) fn fold_into(s: &str, out: &mut String) {
-    if s.is_ascii() {
+    let mut rest = s;
+    loop {
+        let ascii = if rest.is_ascii() {
+            rest.len()
+        } else {
+            rest.bytes()
+                .position(|b| !b.is_ascii())
+                .unwrap_or(rest.len())
+        };
         let start = out.len();
-        out.push_str(s);
+        out.push_str(&rest[..ascii]);
         out[start..].make_ascii_lowercase();
-    } else {
-        out.extend(s.chars().flat_map(char::to_lowercase));
+        let mut chars = rest[ascii..].chars();
+        let Some(c) = chars.next() else {
+            return;
+        };
+        out.extend(c.to_lowercase());
+        rest = chars.as_str();
     }
 }
 

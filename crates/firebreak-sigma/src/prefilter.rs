@@ -1,7 +1,7 @@
 //! Prefilter needles: for a detection, a set of folded literals at least one of which
-//! must occur in some folded field value (or the message) of any event it matches.
-//! `None` when no such set can be given (negations, regexes, numbers, ...): the rule is
-//! then always evaluated.
+//! must occur in any event it matches, each in the value of the field its test reads
+//! (or, for keyword items, in any value or the message). `None` when no such set can
+//! be given (negations, regexes, numbers, ...): the rule is then always evaluated.
 
 use crate::condition::Cond;
 use crate::detection::{Detection, Item, ItemKind};
@@ -10,8 +10,16 @@ use crate::modifier::ValueTest;
 use crate::pattern::fold;
 use std::collections::HashSet;
 
-/// A disjunction of folded literals.
-pub(crate) type Needles = Vec<String>;
+/// A folded literal and where it must be: in the value of one of `fields` (the event
+/// fields a rule field is read from), or anywhere when `fields` is empty (keywords).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct Needle {
+    pub text: String,
+    pub fields: Vec<String>,
+}
+
+/// A disjunction of needles.
+pub(crate) type Needles = Vec<Needle>;
 
 /// Shortest needle worth prefiltering on, in bytes.
 const MIN_NEEDLE: usize = 3;
@@ -30,21 +38,32 @@ fn not_scanned(name: &str) -> bool {
     firebreak_event::NORMALISED_TEXT.contains(&name) || NOT_SCANNED.contains(&name)
 }
 
-pub(crate) fn needles(d: &Detection, v: &Variant) -> Option<Needles> {
-    cond(&d.condition, d, v).filter(|n| !n.is_empty())
+/// `by_id`: the unit is indexed by the event ids its detection requires, so its
+/// `EventID` tests need no needles (see [`crate::hoist`]).
+pub(crate) fn needles(d: &Detection, v: &Variant, by_id: bool) -> Option<Needles> {
+    let at = At { v, by_id };
+    at.cond(&d.condition, d).filter(|n| !n.is_empty())
 }
 
-fn cond(c: &Cond, d: &Detection, v: &Variant) -> Option<Needles> {
-    match c {
-        Cond::Sel(i) => union(d.selections[*i].any_of.iter().map(|items| and(items, v))),
-        Cond::Not(_) => None,
-        Cond::And(xs) => best(xs.iter().map(|x| cond(x, d, v))),
-        Cond::Or(xs) => union(xs.iter().map(|x| cond(x, d, v))),
+struct At<'v> {
+    v: &'v Variant,
+    by_id: bool,
+}
+
+impl At<'_> {
+    fn cond(&self, c: &Cond, d: &Detection) -> Option<Needles> {
+        match c {
+            Cond::Sel(i) => union(d.selections[*i].any_of.iter().map(|items| self.and(items))),
+            Cond::Not(_) => None,
+            Cond::And(xs) => best(xs.iter().map(|x| self.cond(x, d))),
+            Cond::Or(xs) => union(xs.iter().map(|x| self.cond(x, d))),
+        }
     }
-}
 
-fn and(items: &[Item], v: &Variant) -> Option<Needles> {
-    best(items.iter().map(|it| item(it, v)))
+    fn and(&self, items: &[Item]) -> Option<Needles> {
+        let needed = |it: &&Item| !(self.by_id && crate::hoist::is_hoisted_item(it));
+        best(items.iter().filter(needed).map(|it| item(it, self.v)))
+    }
 }
 
 /// Every alternative must give needles; their union.
@@ -70,8 +89,8 @@ static COMMON: std::sync::LazyLock<HashSet<&'static str>> = std::sync::LazyLock:
 /// longest shortest needle, then the fewest needles.
 fn best(parts: impl Iterator<Item = Option<Needles>>) -> Option<Needles> {
     parts.flatten().filter(|n| !n.is_empty()).max_by_key(|n| {
-        let rare = !n.iter().any(|x| COMMON.contains(x.as_str()));
-        let shortest = n.iter().map(String::len).min().unwrap_or(0);
+        let rare = !n.iter().any(|x| COMMON.contains(x.text.as_str()));
+        let shortest = n.iter().map(|x| x.text.len()).min().unwrap_or(0);
         (rare, shortest, std::cmp::Reverse(n.len()))
     })
 }
@@ -83,16 +102,23 @@ fn item(it: &Item, v: &Variant) -> Option<Needles> {
     if *neq {
         return None;
     }
+    let mut fields = Vec::new();
     if let Some(f) = &it.field {
-        let names: Vec<&str> = match v.renamed(f) {
-            Some(n) => n.iter().map(String::as_str).collect(),
-            None => vec![f.as_str()],
+        fields = match v.renamed(f) {
+            Some(n) => n.to_vec(),
+            None => vec![f.clone()],
         };
-        if names.iter().any(|n| not_scanned(n)) {
+        if fields.iter().any(|n| not_scanned(n)) {
             return None;
         }
     }
-    let per_group = groups.iter().map(|g| union(g.iter().map(test)));
+    let in_fields = |text| Needle {
+        text,
+        fields: fields.clone(),
+    };
+    let per_group = groups
+        .iter()
+        .map(|g| union(g.iter().map(|t| Some(vec![in_fields(test(t)?)]))));
     if *all {
         best(per_group)
     } else {
@@ -100,11 +126,11 @@ fn item(it: &Item, v: &Variant) -> Option<Needles> {
     }
 }
 
-fn test(t: &ValueTest) -> Option<Needles> {
+fn test(t: &ValueTest) -> Option<String> {
     let ValueTest::Str(g) = t else {
         return None;
     };
     let lit = g.longest_literal()?;
     let lit = if g.cased { fold(lit) } else { lit.to_string() };
-    (lit.len() >= MIN_NEEDLE).then(|| vec![lit])
+    (lit.len() >= MIN_NEEDLE).then_some(lit)
 }
