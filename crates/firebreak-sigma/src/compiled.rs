@@ -1,70 +1,25 @@
 //! The compiled engine: rules (one unit per rule × logsource alternative) indexed by
 //! channel/event id or source kind, an Aho-Corasick prefilter over every unit's required
 //! literals, field names interned to slots, and value tests specialised by shape.
-//! Per event: fold every value once into one buffer, scan it once, then evaluate only
-//! the units whose logsource applies and whose needles were seen.
+//! Per event: scan the values of the fields with needles (each value once per
+//! automaton and thread, see `seen`), then fold what the candidate units read and
+//! evaluate only the units whose logsource applies and whose needles were seen.
 
 use crate::condition::Cond;
 use crate::detection::{Detection, Item, ItemKind};
+use crate::fxhash::FastMap;
 use crate::hoist;
 use crate::leaf;
 use crate::logsource::{self, Variant};
 use crate::modifier::{Cidr, Cmp, How, TimePart, ValueTest};
 use crate::pattern::{fold, fold_into, Glob, Tok};
 use crate::prefilter::{self, Needles};
+use crate::seen::Seen;
 use aho_corasick::AhoCorasick;
 use firebreak_event::{Event, SourceKind};
 use std::borrow::Cow;
 use std::collections::HashMap;
-use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;
-
-/// A fast hash for the short names looked up per event (not attacker-chosen keys of a
-/// table that grows: the tables are fixed when the rules are built).
-#[derive(Debug, Default, Clone, Copy)]
-struct FxBuild;
-
-struct Fx(u64);
-
-impl BuildHasher for FxBuild {
-    type Hasher = Fx;
-    fn build_hasher(&self) -> Fx {
-        Fx(0)
-    }
-}
-
-impl Fx {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl Hasher for Fx {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            self.add(u64::from_le_bytes(w));
-        }
-        let rest = chunks.remainder();
-        if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.add(u64::from_le_bytes(w) ^ ((rest.len() as u64) << 59));
-        }
-    }
-
-    fn write_u8(&mut self, i: u8) {
-        self.add(u64::from(i));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-type FastMap<K, V> = HashMap<K, V, FxBuild>;
 
 /// An interned field name.
 type FieldId = u32;
@@ -167,6 +122,9 @@ struct Unit {
     filters: Vec<CDetection>,
     /// Needle ids; None: no prefilter (always evaluated).
     needles: Option<Vec<u32>>,
+    /// The fields it reads (sorted, unique), and whether it reads the message by name.
+    reads: Vec<FieldId>,
+    reads_message: bool,
 }
 
 /// Units indexed together, with what the prefilter must fold and scan for them.
@@ -177,13 +135,9 @@ struct Bucket {
     units: Vec<u32>,
     /// The units without needles (always evaluated).
     always: Vec<u32>,
-    /// Every field id some unit here reads (sorted, unique).
-    fields: Vec<FieldId>,
     /// The fields `main`'s needles are to be found in (sorted, unique): the only
     /// values it scans.
     scan_fields: Vec<FieldId>,
-    /// Some unit reads the message (by name).
-    message: bool,
     /// Some unit has keyword items: fold every value and the message, and scan them for
     /// the needles of keyword units.
     everything: bool,
@@ -241,6 +195,8 @@ pub(crate) struct Engine {
     text_needles: Vec<Vec<u32>>,
     /// The field id that stands for the message, if a rule reads it by name.
     message: Option<FieldId>,
+    /// Tells this engine's automata from another's in a thread's `Seen`.
+    id: u64,
 }
 
 /// No field (a value no rule reads).
@@ -338,25 +294,26 @@ fn automaton(texts: &[String], ids: Vec<u32>) -> Option<Scanner> {
 #[derive(Debug, Default)]
 pub struct Scratch {
     generation: u32,
+    /// Per field id: the generation in which the event has it, and its index there.
     slots: Vec<(u32, u32)>,
     folded: String,
     /// Per event field: its folded text in `folded`, if it was folded.
     spans: Vec<Option<(u32, u32)>>,
-    message_span: (u32, u32),
+    message_span: Option<(u32, u32)>,
     /// Per folded value, in order: where it ends (after its separator) and its field.
     at: Vec<(u32, FieldId)>,
     /// Per event field: its field id, or NO_FIELD.
     ids: Vec<FieldId>,
-    hits: Vec<u64>,
-    touched: Vec<usize>,
-    /// Per field id: the generation in which a candidate unit reads it.
-    want: Vec<u32>,
-    /// Per field id: the generation in which the prefilter scans it.
-    scan: Vec<u32>,
     /// Per unit: the generation in which one of its needles was seen.
     marks: Vec<u32>,
     /// The units marked in this generation.
     marked: Vec<u32>,
+    /// The units to evaluate.
+    candidates: Vec<u32>,
+    /// What the automata found in values seen before.
+    seen: Seen,
+    /// A value folded for scanning.
+    value: String,
     channel: String,
     matched: Vec<u32>,
 }
@@ -387,9 +344,18 @@ impl Engine {
                 det,
                 filters,
                 needles,
+                reads: Vec::new(),
+                reads_message: false,
             });
         }
         let reads: Vec<Reads> = e.units.iter().map(Reads::of).collect();
+        for (unit, r) in e.units.iter_mut().zip(&reads) {
+            unit.reads = r.fields.clone();
+            unit.reads.sort_unstable();
+            unit.reads.dedup();
+            unit.reads_message = r.message;
+        }
+        e.id = std::hash::BuildHasher::hash_one(&std::collections::hash_map::RandomState::new(), 0);
         e.needle_units = vec![Vec::new(); e.needles.needles.len()];
         for (u, unit) in e.units.iter().enumerate() {
             for &n in unit.needles.iter().flatten() {
@@ -417,8 +383,6 @@ impl Engine {
                     b.always.push(u);
                 }
                 let r = &reads[u as usize];
-                b.fields.extend_from_slice(&r.fields);
-                b.message |= r.message;
                 b.everything |= r.keywords;
                 let needles = units[u as usize].needles.iter().flatten().copied();
                 // Needles with a field are found in that field's value; those of keyword
@@ -431,7 +395,7 @@ impl Engine {
                     main.extend(needles.map(|n| table.text(n)));
                 }
             }
-            for list in [&mut b.fields, &mut b.scan_fields, &mut main, &mut keyword] {
+            for list in [&mut b.scan_fields, &mut main, &mut keyword] {
                 list.sort_unstable();
                 list.dedup();
             }
@@ -568,26 +532,16 @@ impl Engine {
         if buckets.iter().flatten().all(|b| b.units.is_empty()) {
             return;
         }
-        // The buckets are disjoint (see `index`): no unit is a candidate twice.
+        let everything = self.prepare(s, event, &buckets);
+        self.candidates(s, &buckets);
+        if !everything {
+            self.fold_reads(s, event);
+        }
         let mut matched = std::mem::take(&mut s.matched);
         matched.clear();
         {
-            let ev = Prepared::new(self, s, event, &buckets);
-            // Units without needles, then those whose needles were seen (`scan` lists
-            // each once) if they are in one of the buckets.
-            let ids = buckets.map(|b| b.map_or(u32::MAX, |b| b.id));
-            let seen =
-                ev.s.marked
-                    .iter()
-                    .copied()
-                    .filter(|&u| self.homes[u as usize].iter().any(|h| ids.contains(h)));
-            for u in buckets
-                .iter()
-                .flatten()
-                .flat_map(|b| &b.always)
-                .copied()
-                .chain(seen)
-            {
+            let ev = Prepared { s, event };
+            for &u in &ev.s.candidates {
                 let unit = &self.units[u as usize];
                 if ev.passes(unit) {
                     matched.push(unit.rule);
@@ -600,6 +554,134 @@ impl Engine {
             found(r);
         }
         s.matched = matched;
+    }
+
+    /// Starts a new generation of `s` for `event`: its fields' ids, the units whose
+    /// needles are seen (marked). When a unit of the `buckets` has keyword items, every
+    /// value and the message are folded; returns whether they were.
+    fn prepare(&self, s: &mut Scratch, event: &Event, buckets: &[Option<&Bucket>; 3]) -> bool {
+        s.next_generation(self);
+        s.folded.clear();
+        s.spans.clear();
+        s.at.clear();
+        s.ids.clear();
+        s.marked.clear();
+        s.message_span = None;
+        for (i, (name, _)) in event.fields.iter().enumerate() {
+            let id = self.fields.get(name).copied().unwrap_or(NO_FIELD);
+            s.ids.push(id);
+            s.spans.push(None);
+            if id != NO_FIELD {
+                s.slots[id as usize] = (s.generation, i as u32);
+            }
+        }
+        let texts = &self.needles.texts;
+        for b in buckets.iter().flatten() {
+            if let Some(sc) = b.main.get(texts) {
+                self.scan_values(s, event, b, sc);
+            }
+        }
+        let everything = buckets.iter().flatten().any(|b| b.everything);
+        if everything {
+            self.scan_everything(s, event, buckets);
+        }
+        everything
+    }
+
+    /// Marks the units of the needles `sc` (bucket `b`'s) finds in the values of their
+    /// own fields.
+    fn scan_values(&self, s: &mut Scratch, event: &Event, b: &Bucket, sc: &Scanner) {
+        for &id in &b.scan_fields {
+            let (g, i) = s.slots[id as usize];
+            if g == s.generation {
+                let value = event.fields.value(i as usize).unwrap_or_default();
+                self.scan_value(s, b, sc, id, value);
+            }
+            if Some(id) == self.message {
+                self.scan_value(s, b, sc, id, &event.message);
+            }
+        }
+    }
+
+    fn scan_value(&self, s: &mut Scratch, b: &Bucket, sc: &Scanner, id: FieldId, value: &str) {
+        let folded = &mut s.value;
+        let found = s.seen.found((self.id, b.id), value, |v, out| {
+            folded.clear();
+            fold_into(v, folded);
+            let texts = sc.ac.find_overlapping_iter(folded.as_str());
+            out.extend(texts.map(|m| sc.ids[m.pattern().as_usize()]));
+        });
+        for &t in found {
+            for &n in &self.text_needles[t as usize] {
+                if self.needles.field(n) == Some(id) {
+                    mark(
+                        &self.needle_units[n as usize],
+                        s.generation,
+                        &mut s.marks,
+                        &mut s.marked,
+                    );
+                }
+            }
+        }
+    }
+
+    /// Folds every value and the message, and scans them for the needles of keyword
+    /// units (after a quick search: they are rarely there).
+    fn scan_everything(&self, s: &mut Scratch, event: &Event, buckets: &[Option<&Bucket>; 3]) {
+        for (i, (_, value)) in event.fields.iter().enumerate() {
+            s.spans[i] = Some(fold_value(value, s.ids[i], s));
+        }
+        let message = self.message.unwrap_or(NO_FIELD);
+        s.message_span = Some(fold_value(&event.message, message, s));
+        let texts = &self.needles.texts;
+        for sc in buckets
+            .iter()
+            .flatten()
+            .filter_map(|b| b.keywords.get(texts))
+        {
+            let text = s.folded.as_str();
+            let seen = match &sc.packed {
+                Some(p) => p.find(text).is_some(),
+                None => sc.ac.is_match(text),
+            };
+            if seen {
+                scan_with(self, s, sc);
+            }
+        }
+    }
+
+    /// The units to evaluate: those without needles, then those whose needles were seen
+    /// if they are in one of the buckets (which are disjoint, see `index`: no unit is a
+    /// candidate twice).
+    fn candidates(&self, s: &mut Scratch, buckets: &[Option<&Bucket>; 3]) {
+        let ids = buckets.map(|b| b.map_or(u32::MAX, |b| b.id));
+        let homes = &self.homes;
+        s.candidates.clear();
+        s.candidates
+            .extend(buckets.iter().flatten().flat_map(|b| &b.always));
+        s.candidates.extend(
+            s.marked
+                .iter()
+                .filter(|&&u| homes[u as usize].iter().any(|h| ids.contains(h))),
+        );
+    }
+
+    /// Folds (once) the values and the message the candidate units read.
+    fn fold_reads(&self, s: &mut Scratch, event: &Event) {
+        for k in 0..s.candidates.len() {
+            let unit = &self.units[s.candidates[k] as usize];
+            for &id in &unit.reads {
+                let (g, i) = s.slots[id as usize];
+                if g == s.generation && s.spans[i as usize].is_none() {
+                    let value = event.fields.value(i as usize).unwrap_or_default();
+                    s.spans[i as usize] = Some(fold_value(value, id, s));
+                }
+            }
+            if unit.reads_message && s.message_span.is_none() {
+                let message = self.message.unwrap_or(NO_FIELD);
+                s.message_span = Some(fold_value(&event.message, message, s));
+            }
+        }
     }
 
     /// The buckets of units that may apply to `event`: by source, by channel for any
@@ -742,60 +824,26 @@ fn glob_iterative(toks: &[Tok], v: &str) -> bool {
     }
 }
 
-/// Runs the prefilter automaton over the folded values, setting the needle hit bits.
-fn scan(engine: &Engine, s: &mut Scratch, scanned: usize, buckets: &[Option<&Bucket>; 3]) {
-    s.hits.resize(engine.needle_units.len().div_ceil(64), 0);
-    s.marks.resize(engine.units.len(), 0);
-    for w in s.touched.drain(..) {
-        s.hits[w] = 0;
-    }
-    s.marked.clear();
-    let texts = &engine.needles.texts;
-    for sc in buckets.iter().flatten().filter_map(|b| b.main.get(texts)) {
-        scan_with(engine, s, sc, scanned);
-    }
-    // Keyword needles are rarely seen: a quick search first.
-    for sc in buckets
-        .iter()
-        .flatten()
-        .filter_map(|b| b.keywords.get(texts))
-    {
-        let text = s.folded.as_str();
-        let seen = match &sc.packed {
-            Some(p) => p.find(text).is_some(),
-            None => sc.ac.is_match(text),
-        };
-        if seen {
-            scan_with(engine, s, sc, s.folded.len());
+/// Marks `units` as candidates of this generation (each once).
+fn mark(units: &[u32], generation: u32, marks: &mut [u32], marked: &mut Vec<u32>) {
+    for &u in units {
+        if marks[u as usize] != generation {
+            marks[u as usize] = generation;
+            marked.push(u);
         }
     }
 }
 
-/// Marks the needles whose text `sc` finds in the folded text up to `end`, when found
-/// in their field, and their units.
-fn scan_with(engine: &Engine, s: &mut Scratch, sc: &Scanner, end: usize) {
-    for m in sc.ac.find_overlapping_iter(&s.folded[..end]) {
+/// Marks the units of the needles `sc` finds in all the folded text, when found in
+/// their field (or anywhere, for keyword needles).
+fn scan_with(engine: &Engine, s: &mut Scratch, sc: &Scanner) {
+    for m in sc.ac.find_overlapping_iter(s.folded.as_str()) {
         let text = sc.ids[m.pattern().as_usize()] as usize;
-        let mut field = None;
+        let field = field_at(&s.at, m.start());
         for &n in &engine.text_needles[text] {
-            let (w, bit) = (n as usize / 64, 1u64 << (n % 64));
-            if s.hits[w] & bit != 0 {
-                continue;
-            }
-            if let Some(f) = engine.needles.field(n) {
-                if *field.get_or_insert_with(|| field_at(&s.at, m.start())) != f {
-                    continue;
-                }
-            }
-            if s.hits[w] == 0 {
-                s.touched.push(w);
-            }
-            s.hits[w] |= bit;
-            for &u in &engine.needle_units[n as usize] {
-                if s.marks[u as usize] != s.generation {
-                    s.marks[u as usize] = s.generation;
-                    s.marked.push(u);
-                }
+            if engine.needles.field(n).is_none_or(|f| f == field) {
+                let units = &engine.needle_units[n as usize];
+                mark(units, s.generation, &mut s.marks, &mut s.marked);
             }
         }
     }
@@ -818,49 +866,18 @@ fn fold_value(value: &str, id: FieldId, s: &mut Scratch) -> (u32, u32) {
     (start, end)
 }
 
-/// What the candidate units of an event need folded.
-struct Wants {
-    /// Some unit has keyword items: fold every value and the message.
-    everything: bool,
-    /// Some unit reads the message by name.
-    message: bool,
-    /// Some needle is for the message.
-    scan_message: bool,
-}
-
-impl Wants {
-    /// Starts a new generation of `s` and marks the fields units in `buckets` read
-    /// (`want`) and those their needles are for (`scan`).
-    fn mark(engine: &Engine, s: &mut Scratch, buckets: &[Option<&Bucket>; 3]) -> Wants {
-        s.generation = s.generation.wrapping_add(1);
-        if s.generation == 0 {
-            s.slots.iter_mut().for_each(|x| *x = (0, 0));
-            s.marks.iter_mut().for_each(|m| *m = 0);
-            s.want.iter_mut().for_each(|m| *m = 0);
-            s.scan.iter_mut().for_each(|m| *m = 0);
-            s.generation = 1;
+impl Scratch {
+    /// Starts a new generation (the marks of older ones no longer count), with room
+    /// for `engine`'s fields and units.
+    fn next_generation(&mut self, engine: &Engine) {
+        self.generation = self.generation.wrapping_add(1);
+        if self.generation == 0 {
+            self.slots.iter_mut().for_each(|x| *x = (0, 0));
+            self.marks.iter_mut().for_each(|m| *m = 0);
+            self.generation = 1;
         }
-        let generation = s.generation;
-        s.slots.resize(engine.fields.len(), (0, 0));
-        s.want.resize(engine.fields.len(), 0);
-        s.scan.resize(engine.fields.len(), 0);
-        let mut w = Wants {
-            everything: false,
-            message: false,
-            scan_message: false,
-        };
-        for b in buckets.iter().flatten() {
-            w.everything |= b.everything;
-            w.message |= b.message;
-            for &id in &b.fields {
-                s.want[id as usize] = generation;
-            }
-            for &id in &b.scan_fields {
-                s.scan[id as usize] = generation;
-                w.scan_message |= Some(id) == engine.message;
-            }
-        }
-        w
+        self.slots.resize(engine.fields.len(), (0, 0));
+        self.marks.resize(engine.units.len(), 0);
     }
 }
 
@@ -877,54 +894,6 @@ struct Prepared<'a, 'e> {
 }
 
 impl<'a, 'e> Prepared<'a, 'e> {
-    /// Folds (once) the values candidate units read and scans those their needles are
-    /// for: first the fields with needles (the scanned text), then the other fields
-    /// units read and the message when read by name; when a unit has keyword items,
-    /// every other value and the message too, all scanned for keyword needles.
-    /// Values not folded here are folded on demand.
-    fn new(
-        engine: &'a Engine,
-        s: &'a mut Scratch,
-        event: &'e Event,
-        buckets: &[Option<&Bucket>; 3],
-    ) -> Prepared<'a, 'e> {
-        let want = Wants::mark(engine, s, buckets);
-        let generation = s.generation;
-        s.folded.clear();
-        s.spans.clear();
-        s.at.clear();
-        s.ids.clear();
-        let message = engine.message.unwrap_or(NO_FIELD);
-        for (i, (name, value)) in event.fields.iter().enumerate() {
-            let id = engine.fields.get(name).copied().unwrap_or(NO_FIELD);
-            s.ids.push(id);
-            if id == NO_FIELD {
-                s.spans.push(None);
-                continue;
-            }
-            s.slots[id as usize] = (generation, i as u32);
-            let span = (s.scan[id as usize] == generation).then(|| fold_value(value, id, s));
-            s.spans.push(span);
-        }
-        s.message_span = (0, 0);
-        if want.scan_message {
-            s.message_span = fold_value(&event.message, message, s);
-        }
-        let scanned = s.folded.len();
-        for (i, (_, value)) in event.fields.iter().enumerate() {
-            let id = s.ids[i];
-            let read = id != NO_FIELD && s.want[id as usize] == generation;
-            if s.spans[i].is_none() && (read || want.everything) {
-                s.spans[i] = Some(fold_value(value, id, s));
-            }
-        }
-        if !want.scan_message && (want.message || want.everything) {
-            s.message_span = fold_value(&event.message, message, s);
-        }
-        scan(engine, s, scanned, buckets);
-        Prepared { s, event }
-    }
-
     /// For a unit of one of the event's buckets.
     fn passes(&self, u: &Unit) -> bool {
         (!u.check || u.variant.applies(self.event))
@@ -1017,7 +986,7 @@ impl<'a, 'e> Prepared<'a, 'e> {
         match t {
             Test::Null | Test::FieldRef(..) => false,
             Test::Folded(p) => {
-                let (a, b) = self.s.message_span;
+                let (a, b) = self.s.message_span.unwrap_or_default();
                 str_holds(p, &self.s.folded[a as usize..b as usize])
                     || (0..self.event.fields.len())
                         .any(|i| str_holds(p, &self.folded(&Val::Field(i))))

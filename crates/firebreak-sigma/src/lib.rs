@@ -32,6 +32,7 @@ mod correlator;
 mod detection;
 mod encode;
 mod error;
+mod fxhash;
 mod hoist;
 mod leaf;
 mod logsource;
@@ -41,6 +42,7 @@ mod prefilter;
 mod reference;
 mod resolve;
 mod rule;
+mod seen;
 mod window;
 
 pub use compiled::Scratch;
