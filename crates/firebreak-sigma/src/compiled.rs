@@ -293,6 +293,8 @@ fn automaton(texts: &[String], ids: Vec<u32>) -> Option<Scanner> {
 /// Reusable per-event buffers.
 #[derive(Debug, Default)]
 pub struct Scratch {
+    /// The id of the engine it was last used with.
+    engine: u64,
     generation: u32,
     /// Per field id: the generation in which the event has it, and its index there.
     slots: Vec<(u32, u32)>,
@@ -312,6 +314,8 @@ pub struct Scratch {
     candidates: Vec<u32>,
     /// What the automata found in values seen before.
     seen: Seen,
+    /// Per bucket: the field names of the last event met there, and their ids.
+    templates: FastMap<u32, Template>,
     /// A value folded for scanning.
     value: String,
     channel: String,
@@ -567,9 +571,8 @@ impl Engine {
         s.ids.clear();
         s.marked.clear();
         s.message_span = None;
-        for (i, (name, _)) in event.fields.iter().enumerate() {
-            let id = self.fields.get(name).copied().unwrap_or(NO_FIELD);
-            s.ids.push(id);
+        self.field_ids(s, event, buckets);
+        for (i, &id) in s.ids.iter().enumerate() {
             s.spans.push(None);
             if id != NO_FIELD {
                 s.slots[id as usize] = (s.generation, i as u32);
@@ -586,6 +589,26 @@ impl Engine {
             self.scan_everything(s, event, buckets);
         }
         everything
+    }
+
+    /// The ids of the event's field names, in `s.ids`: as the last event's of the most
+    /// specific bucket when the names are the same, else looked up.
+    fn field_ids(&self, s: &mut Scratch, event: &Event, buckets: &[Option<&Bucket>; 3]) {
+        let key = buckets
+            .iter()
+            .rev()
+            .flatten()
+            .next()
+            .map_or(u32::MAX, |b| b.id);
+        if let Some(t) = s.templates.get(&key).filter(|t| t.fits(event)) {
+            s.ids.extend_from_slice(&t.ids);
+            return;
+        }
+        for (name, _) in event.fields.iter() {
+            s.ids
+                .push(self.fields.get(name).copied().unwrap_or(NO_FIELD));
+        }
+        s.templates.entry(key).or_default().remember(event, &s.ids);
     }
 
     /// Marks the units of the needles `sc` (bucket `b`'s) finds in the values of their
@@ -866,6 +889,37 @@ fn fold_value(value: &str, id: FieldId, s: &mut Scratch) -> (u32, u32) {
     (start, end)
 }
 
+/// The field names of an event and their ids: events of one channel and id mostly
+/// share their names (one template), which are then compared rather than looked up.
+#[derive(Debug, Default)]
+struct Template {
+    names: Vec<String>,
+    ids: Vec<FieldId>,
+}
+
+impl Template {
+    fn fits(&self, event: &Event) -> bool {
+        self.names.len() == event.fields.len()
+            && self
+                .names
+                .iter()
+                .zip(event.fields.iter())
+                .all(|(a, (b, _))| a == b)
+    }
+
+    fn remember(&mut self, event: &Event, ids: &[FieldId]) {
+        let n = event.fields.len();
+        self.names.truncate(n);
+        self.names.resize_with(n, String::new);
+        for (mine, (name, _)) in self.names.iter_mut().zip(event.fields.iter()) {
+            mine.clear();
+            mine.push_str(name);
+        }
+        self.ids.clear();
+        self.ids.extend_from_slice(ids);
+    }
+}
+
 impl Scratch {
     /// Starts a new generation (the marks of older ones no longer count), with room
     /// for `engine`'s fields and units.
@@ -878,6 +932,11 @@ impl Scratch {
         }
         self.slots.resize(engine.fields.len(), (0, 0));
         self.marks.resize(engine.units.len(), 0);
+        if self.engine != engine.id {
+            // Another engine's bucket and field numbers.
+            self.templates.clear();
+            self.engine = engine.id;
+        }
     }
 }
 

@@ -346,3 +346,53 @@ fn bad_rules_say_why() {
         assert!(err.to_string().contains(want), "{det}: {err}");
     }
 }
+
+/// A scratch remembers field names and scanned values per engine: used with another
+/// rule set, or on events whose names differ in order, it answers as a fresh one would.
+#[test]
+fn a_scratch_shared_between_rule_sets_and_templates_answers_as_a_fresh_one() {
+    let a = load_with(
+        "sel:\n    Image|endswith: '\\cmd.exe'\ncondition: sel",
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let b = load_with(
+        "sel:\n    CommandLine|contains: 'whoami'\n    Size: 1500\ncondition: sel",
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let events = [
+        event(CMD),
+        event(&[
+            ("CommandLine", "cmd.exe /c whoami"),
+            ("Size", "1500"),
+            ("Image", "x"),
+        ]),
+        event(&[
+            ("Size", "1500"),
+            ("Image", "C:\\cmd.exe"),
+            ("CommandLine", "ping"),
+        ]),
+        event(&[
+            ("Image", "C:\\cmd.exe"),
+            ("CommandLine", "whoami"),
+            ("Size", "1500"),
+        ]),
+    ];
+    let mut shared = firebreak_sigma::Scratch::default();
+    for round in 0..2 {
+        for (i, e) in events.iter().enumerate() {
+            for set in [&a, &b] {
+                let mut got = 0;
+                set.matches_with(&mut shared, e, |_| got += 1);
+                let fresh = set.matches(e).len();
+                assert_eq!(got, fresh, "round {round}, event {i}");
+                assert_eq!(
+                    fresh,
+                    set.matches_reference(e).len(),
+                    "round {round}, event {i}"
+                );
+            }
+        }
+    }
+}
