@@ -298,7 +298,8 @@ pub struct Scratch {
     generation: u32,
     /// Per field id: the generation in which the event has it, and its index there.
     slots: Vec<(u32, u32)>,
-    folded: String,
+    /// Folded values (UTF-8), each followed by a newline.
+    folded: Vec<u8>,
     /// Per event field: its folded text in `folded`, if it was folded.
     spans: Vec<Option<(u32, u32)>>,
     message_span: Option<(u32, u32)>,
@@ -317,7 +318,7 @@ pub struct Scratch {
     /// Per bucket: the field names of the last event met there, and their ids.
     templates: FastMap<u32, Template>,
     /// A value folded for scanning.
-    value: String,
+    value: Vec<u8>,
     channel: String,
     matched: Vec<u32>,
 }
@@ -544,7 +545,9 @@ impl Engine {
         let mut matched = std::mem::take(&mut s.matched);
         matched.clear();
         {
-            let ev = Prepared { s, event };
+            // Folded by `fold_into`: valid UTF-8, checked once here.
+            let folded = std::str::from_utf8(&s.folded).unwrap_or_default();
+            let ev = Prepared { s, event, folded };
             for &u in &ev.s.candidates {
                 let unit = &self.units[u as usize];
                 if ev.passes(unit) {
@@ -631,7 +634,7 @@ impl Engine {
         let found = s.seen.found((self.id, b.id), value, |v, out| {
             folded.clear();
             fold_into(v, folded);
-            let texts = sc.ac.find_overlapping_iter(folded.as_str());
+            let texts = sc.ac.find_overlapping_iter(folded.as_slice());
             out.extend(texts.map(|m| sc.ids[m.pattern().as_usize()]));
         });
         for &t in found {
@@ -662,7 +665,7 @@ impl Engine {
             .flatten()
             .filter_map(|b| b.keywords.get(texts))
         {
-            let text = s.folded.as_str();
+            let text = s.folded.as_slice();
             let seen = match &sc.packed {
                 Some(p) => p.find(text).is_some(),
                 None => sc.ac.is_match(text),
@@ -860,7 +863,7 @@ fn mark(units: &[u32], generation: u32, marks: &mut [u32], marked: &mut Vec<u32>
 /// Marks the units of the needles `sc` finds in all the folded text, when found in
 /// their field (or anywhere, for keyword needles).
 fn scan_with(engine: &Engine, s: &mut Scratch, sc: &Scanner) {
-    for m in sc.ac.find_overlapping_iter(s.folded.as_str()) {
+    for m in sc.ac.find_overlapping_iter(s.folded.as_slice()) {
         let text = sc.ids[m.pattern().as_usize()] as usize;
         let field = field_at(&s.at, m.start());
         for &n in &engine.text_needles[text] {
@@ -884,7 +887,7 @@ fn fold_value(value: &str, id: FieldId, s: &mut Scratch) -> (u32, u32) {
     let start = s.folded.len() as u32;
     fold_into(value, &mut s.folded);
     let end = s.folded.len() as u32;
-    s.folded.push('\n');
+    s.folded.push(b'\n');
     s.at.push((end + 1, id));
     (start, end)
 }
@@ -949,6 +952,8 @@ enum Val<'e> {
 /// One event prepared for evaluation.
 struct Prepared<'a, 'e> {
     s: &'a Scratch,
+    /// `s.folded` as text.
+    folded: &'a str,
     event: &'e Event,
 }
 
@@ -998,7 +1003,7 @@ impl<'a, 'e> Prepared<'a, 'e> {
     fn folded<'v>(&'v self, v: &'v Val<'e>) -> Cow<'v, str> {
         match v {
             Val::Field(i) => match self.s.spans[*i] {
-                Some((a, b)) => Cow::Borrowed(&self.s.folded[a as usize..b as usize]),
+                Some((a, b)) => Cow::Borrowed(&self.folded[a as usize..b as usize]),
                 None => Cow::Owned(fold(self.original(v))),
             },
             Val::Other(s) => Cow::Owned(fold(s)),
@@ -1046,7 +1051,7 @@ impl<'a, 'e> Prepared<'a, 'e> {
             Test::Null | Test::FieldRef(..) => false,
             Test::Folded(p) => {
                 let (a, b) = self.s.message_span.unwrap_or_default();
-                str_holds(p, &self.s.folded[a as usize..b as usize])
+                str_holds(p, &self.folded[a as usize..b as usize])
                     || (0..self.event.fields.len())
                         .any(|i| str_holds(p, &self.folded(&Val::Field(i))))
             }

@@ -4,14 +4,16 @@
 /// char by char, so that a substring of a value folds to a substring of the folded
 /// value (no context-dependent lowering).
 pub(crate) fn fold(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
+    let mut out = Vec::with_capacity(s.len());
     fold_into(s, &mut out);
-    out
+    // Valid by construction: ASCII bytes stay ASCII, other chars are encoded whole.
+    String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
 }
 
-/// Appends the folded form of `s` to `out`: runs of ASCII a block at a time (values
-/// are mostly ASCII, with the odd `®` or accented name), other chars one by one.
-pub(crate) fn fold_into(s: &str, out: &mut String) {
+/// Appends the folded form of `s` to `out` (UTF-8): runs of ASCII a block at a time,
+/// branch-free so that it vectorises (values are mostly ASCII, with the odd `®` or
+/// accented name), other chars one by one.
+pub(crate) fn fold_into(s: &str, out: &mut Vec<u8>) {
     let mut rest = s;
     loop {
         let ascii = if rest.is_ascii() {
@@ -21,14 +23,15 @@ pub(crate) fn fold_into(s: &str, out: &mut String) {
                 .position(|b| !b.is_ascii())
                 .unwrap_or(rest.len())
         };
-        let start = out.len();
-        out.push_str(&rest[..ascii]);
-        out[start..].make_ascii_lowercase();
+        let lower = |b: &u8| b | (u8::from(b.wrapping_sub(b'A') < 26) << 5);
+        out.extend(rest.as_bytes()[..ascii].iter().map(lower));
         let mut chars = rest[ascii..].chars();
         let Some(c) = chars.next() else {
             return;
         };
-        out.extend(c.to_lowercase());
+        for l in c.to_lowercase() {
+            out.extend_from_slice(l.encode_utf8(&mut [0; 4]).as_bytes());
+        }
         rest = chars.as_str();
     }
 }
@@ -149,6 +152,26 @@ pub(crate) fn glob_match_simple(toks: &[Tok], value: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn folding_is_char_by_char_lowercase() {
+        for v in [
+            "",
+            "C:\\Windows\\System32\\CMD.EXE /C WHOAMI",
+            "Microsoft® Windows® Operating System",
+            "İSTANBUL KELVİN \u{212A} ΣΊΣΥΦΟΣ Привет",
+            "@[\\]^_`{|}~AZaz09\u{7f}",
+            "ÀÉÎ end",
+        ] {
+            let want: String = v.chars().flat_map(char::to_lowercase).collect();
+            assert_eq!(fold(v), want, "{v}");
+            let mut buf = b"x".to_vec();
+            fold_into(v, &mut buf);
+            assert_eq!(&buf[1..], want.as_bytes(), "{v}");
+        }
+        let all: String = (0u8..128).map(char::from).collect();
+        assert_eq!(fold(&all), all.to_ascii_lowercase());
+    }
 
     fn m(p: &str, v: &str) -> bool {
         let g = Glob::new(Glob::parse(p), false);

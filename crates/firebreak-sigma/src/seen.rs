@@ -1,24 +1,33 @@
 //! What an automaton found in a field value, remembered per matching thread. Field
 //! values repeat (the same images, users, hashes, parents, service command lines), and
 //! looking a value up costs a fraction of folding and scanning it again. Bounded: when
-//! full it is forgotten at once and fills again.
+//! full it is forgotten at once and fills again. Values are attacker-controlled: they
+//! hash with a per-process seed, and a value whose hash is shared by many others is
+//! scanned rather than remembered.
 
-use crate::fxhash::{FastMap, Fx};
-use std::hash::Hasher;
+use crate::fxhash::FastMap;
+use std::hash::BuildHasher;
 
 /// Most bytes of values remembered per thread.
 const MAX_BYTES: usize = 16 << 20;
 /// Longer values are scanned every time.
 const MAX_VALUE: usize = 4 << 10;
+/// Most entries remembered with one hash.
+const MAX_CHAIN: usize = 8;
 
 /// An automaton: its engine's id and its number there.
 pub(crate) type ScannerKey = (u64, u32);
 
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    /// By hash of scanner and value; the entries sharing it.
-    map: FastMap<u64, Vec<Entry>>,
-    bytes: usize,
+    seed: foldhash::fast::RandomState,
+    /// By hash of scanner and value: the last entry with that hash.
+    map: FastMap<u64, u32>,
+    /// Entries; each value's text in `text`, what was found in it in `found`. They
+    /// keep their capacity when forgotten, so refilling allocates nothing.
+    entries: Vec<Entry>,
+    text: String,
+    found: Vec<u32>,
     /// What was found in the value just scanned, when it is not remembered.
     last: Vec<u32>,
 }
@@ -26,8 +35,10 @@ pub(crate) struct Seen {
 #[derive(Debug)]
 struct Entry {
     scanner: ScannerKey,
-    value: Box<str>,
-    found: Box<[u32]>,
+    value: (u32, u32),
+    found: (u32, u32),
+    /// The entry before it with the same hash.
+    next: Option<u32>,
 }
 
 impl Seen {
@@ -39,42 +50,80 @@ impl Seen {
         value: &str,
         scan: impl FnOnce(&str, &mut Vec<u32>),
     ) -> &[u32] {
-        let hash = hash(scanner, value);
-        let known = self.map.get(&hash).and_then(|list| {
-            list.iter()
-                .position(|e| e.scanner == scanner && &*e.value == value)
-        });
-        if let Some(i) = known {
-            return &self.map[&hash][i].found;
+        let hash = self.seed.hash_one((scanner, value));
+        let mut at = self.map.get(&hash).copied();
+        let mut chain = 0;
+        while let Some(i) = at {
+            let e = &self.entries[i as usize];
+            if e.scanner == scanner && slice(&self.text, e.value) == value {
+                return slice(&self.found, e.found);
+            }
+            at = e.next;
+            chain += 1;
         }
         self.last.clear();
         scan(value, &mut self.last);
         self.last.sort_unstable();
         self.last.dedup();
-        if value.len() > MAX_VALUE {
+        if value.len() > MAX_VALUE || chain >= MAX_CHAIN {
             return &self.last;
         }
-        if self.bytes + value.len() > MAX_BYTES {
+        if self.text.len() + value.len() > MAX_BYTES {
             self.map.clear();
-            self.bytes = 0;
+            self.entries.clear();
+            self.text.clear();
+            self.found.clear();
         }
-        self.bytes += value.len() + 64;
-        let list = self.map.entry(hash).or_default();
-        list.push(Entry {
+        let entry = Entry {
             scanner,
-            value: value.into(),
-            found: self.last.as_slice().into(),
-        });
-        &list[list.len() - 1].found
+            value: append(&mut self.text, value),
+            found: append(&mut self.found, &self.last),
+            next: self.map.get(&hash).copied(),
+        };
+        self.map.insert(hash, self.entries.len() as u32);
+        self.entries.push(entry);
+        &self.last
     }
 }
 
-fn hash(scanner: ScannerKey, value: &str) -> u64 {
-    let mut h = Fx::default();
-    h.write_u64(scanner.0);
-    h.write_u32(scanner.1);
-    h.write(value.as_bytes());
-    h.finish()
+/// Something that can be appended to and sliced by (start, end).
+trait Arena {
+    type Item: ?Sized;
+    fn add(&mut self, item: &Self::Item);
+    fn len(&self) -> usize;
+}
+
+impl Arena for String {
+    type Item = str;
+    fn add(&mut self, item: &str) {
+        self.push_str(item);
+    }
+    fn len(&self) -> usize {
+        String::len(self)
+    }
+}
+
+impl Arena for Vec<u32> {
+    type Item = [u32];
+    fn add(&mut self, item: &[u32]) {
+        self.extend_from_slice(item);
+    }
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+}
+
+fn append<A: Arena>(arena: &mut A, item: &A::Item) -> (u32, u32) {
+    let start = arena.len() as u32;
+    arena.add(item);
+    (start, arena.len() as u32)
+}
+
+fn slice<T: std::ops::Index<std::ops::Range<usize>> + ?Sized>(
+    arena: &T,
+    (a, b): (u32, u32),
+) -> &T::Output {
+    &arena[a as usize..b as usize]
 }
 
 #[cfg(test)]
@@ -112,7 +161,7 @@ mod tests {
         for v in &values {
             seen.found((1, 1), v, scan);
         }
-        assert!(seen.bytes <= MAX_BYTES);
+        assert!(seen.text.len() <= MAX_BYTES);
         seen.found((1, 1), &values[0], scan);
         assert_eq!(
             scans.get(),
