@@ -8,6 +8,7 @@
 //! A quick look without a case ingests into [`firebreak_case::Case::in_memory`];
 //! [`read_each`] reads evidence into sinks the caller makes, storing nothing.
 
+mod ahead;
 mod parts;
 mod pipeline;
 mod report;

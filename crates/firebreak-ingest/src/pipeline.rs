@@ -1,3 +1,4 @@
+use crate::ahead::{Ahead, FILES_AHEAD_PER_READER};
 use crate::parts::{self, PartPlan, RangeReader};
 use crate::report::{IngestReport, KindSummary, Progress};
 use crate::IngestError;
@@ -197,6 +198,8 @@ enum Job {
         meta: EvidenceMeta,
         data: EvidenceData,
         lane: Sender<Msg>,
+        /// In-memory bytes it holds in `Shared::ahead`.
+        held: u64,
     },
     /// One part of a file read in parts.
     Part(Part),
@@ -235,6 +238,7 @@ struct Shared<'a> {
     opts: &'a IngestOptions,
     progress: &'a dyn Progress,
     report: Mutex<IngestReport>,
+    ahead: Ahead,
 }
 
 impl Shared<'_> {
@@ -246,7 +250,15 @@ impl Shared<'_> {
 fn reader_loop(jobs: Receiver<Job>, shared: &Shared<'_>) {
     for job in jobs {
         match job {
-            Job::File { meta, data, lane } => read_file(meta, data, lane, shared),
+            Job::File {
+                meta,
+                data,
+                lane,
+                held,
+            } => {
+                shared.ahead.release(held);
+                read_file(meta, data, lane, shared)
+            }
             Job::Part(part) => read_part(part, shared),
         }
     }
@@ -535,9 +547,14 @@ impl Visitor for IngestVisitor<'_> {
             return;
         };
         let (lane, rx) = bounded(LANE_DEPTH);
-        self.alive = self.alive
-            && self.order.send(rx).is_ok()
-            && self.jobs.send(Job::File { meta, data, lane }).is_ok();
+        let held = self.shared.ahead.hold(&data);
+        let job = Job::File {
+            meta,
+            data,
+            lane,
+            held,
+        };
+        self.alive = self.alive && self.order.send(rx).is_ok() && self.jobs.send(job).is_ok();
     }
 
     fn problem(&mut self, problem: Problem) {
@@ -621,11 +638,11 @@ pub fn ingest(
         opts: &opts,
         progress,
         report: Mutex::new(IngestReport::default()),
+        ahead: Ahead::default(),
     };
     let (order_tx, order_rx) = unbounded::<Lane>();
-    // A job per reader may wait, walked and hashed (see `read_each`).
     let threads = reader_threads(&opts);
-    let (job_tx, job_rx) = bounded::<Job>(threads);
+    let (job_tx, job_rx) = bounded::<Job>(threads * FILES_AHEAD_PER_READER);
     let written = std::thread::scope(|s| {
         let writer = s.spawn(|| write_loop(case, order_rx));
         for _ in 0..threads {

@@ -2,6 +2,7 @@
 //! [`crate::ingest`], but each file's events go to a sink the caller makes for it
 //! (hunting paths directly, quick looks that need no store).
 
+use crate::ahead::{Ahead, FILES_AHEAD_PER_READER};
 use crate::pipeline::{read_head, reader_threads};
 use crate::report::{IngestReport, KindSummary, Progress};
 use crate::IngestOptions;
@@ -37,6 +38,8 @@ struct Job {
     index: u64,
     meta: EvidenceMeta,
     data: EvidenceData,
+    /// In-memory bytes it holds in `Shared::ahead`.
+    held: u64,
 }
 
 struct Shared<'a, S> {
@@ -44,6 +47,7 @@ struct Shared<'a, S> {
     progress: &'a dyn Progress,
     sinks: &'a S,
     report: Mutex<IngestReport>,
+    ahead: Ahead,
 }
 
 impl<S> Shared<'_, S> {
@@ -168,7 +172,14 @@ impl<S> Visitor for StreamVisitor<'_, S> {
     fn file(&mut self, meta: EvidenceMeta, data: EvidenceData) {
         let index = self.next;
         self.next += 1;
-        let _ = self.jobs.send(Job { index, meta, data });
+        let held = self.shared.ahead.hold(&data);
+        let job = Job {
+            index,
+            meta,
+            data,
+            held,
+        };
+        let _ = self.jobs.send(job);
     }
     fn problem(&mut self, problem: Problem) {
         let path = problem.path().to_string();
@@ -181,6 +192,7 @@ impl<S> Visitor for StreamVisitor<'_, S> {
 
 fn reader_loop<S: FileSinks>(jobs: Receiver<Job>, shared: &Shared<'_, S>) {
     for job in jobs {
+        shared.ahead.release(job.held);
         read_job(job, shared);
     }
 }
@@ -201,11 +213,10 @@ pub fn read_each<S: FileSinks>(
         progress,
         sinks,
         report: Mutex::new(IngestReport::default()),
+        ahead: Ahead::default(),
     };
-    // A file per reader may wait, walked and hashed, so readers of small files do not
-    // wait for the walker to hash the next one.
     let threads = reader_threads(opts);
-    let (job_tx, job_rx) = bounded::<Job>(threads);
+    let (job_tx, job_rx) = bounded::<Job>(threads * FILES_AHEAD_PER_READER);
     std::thread::scope(|s| {
         for _ in 0..threads {
             let jobs = job_rx.clone();
