@@ -65,11 +65,12 @@ enum Kind {
         all: bool,
         neq: bool,
     },
-    /// `field|contains` of many values (any of them): one search. On the folded value
-    /// or (`cased`) the original.
+    /// `field|contains` of many values (any of them): one search, on the folded value
+    /// or (`cased`) the original; the item's other values (`rest`) one by one.
     AnyContains {
         any: AnyOf,
         cased: bool,
+        rest: Vec<Test>,
     },
 }
 
@@ -746,11 +747,14 @@ impl Reads {
                     Some(f) => r.field(f),
                     None => r.keywords |= matches!(it.kind, Kind::Values { .. }),
                 }
-                if let Kind::Values { groups, .. } = &it.kind {
-                    for t in groups.iter().flatten() {
-                        if let Test::FieldRef(f, ..) = t {
-                            r.field(f);
-                        }
+                let tests: Vec<&Test> = match &it.kind {
+                    Kind::Values { groups, .. } => groups.iter().flatten().collect(),
+                    Kind::AnyContains { rest, .. } => rest.iter().collect(),
+                    Kind::Exists(_) => Vec::new(),
+                };
+                for t in tests {
+                    if let Test::FieldRef(f, ..) = t {
+                        r.field(f);
                     }
                 }
             }
@@ -767,27 +771,39 @@ impl Reads {
 /// Fewest `contains` values searched at once rather than one by one.
 const ANY_CONTAINS: usize = 4;
 
-/// For an item that holds when its value contains any of several literals (all tests
-/// `contains` of one case sensitivity; not `all`, `neq` or a keyword item: `excluded`).
+/// For an item that holds when its value matches any of its values (not `all`, `neq`
+/// or a keyword item: `excluded`) of which several are `contains` literals of one case
+/// sensitivity (that of the most).
 fn any_contains(groups: &[Vec<Test>], excluded: bool) -> Option<Kind> {
-    let tests: Vec<&Test> = groups.iter().flatten().collect();
-    if excluded || tests.len() < ANY_CONTAINS {
+    if excluded {
         return None;
     }
-    let cased = matches!(tests[0], Test::Cased(_));
-    let mut lits = Vec::new();
-    for t in tests {
-        match t {
-            Test::Folded(Str::Contains(l)) if !cased => lits.push(l.clone()),
-            Test::Cased(Str::Contains(l)) if cased => lits.push(l.clone()),
-            _ => return None,
-        }
+    let tests = groups.iter().flatten();
+    let literal = |t: &Test, cased: bool| match t {
+        Test::Folded(Str::Contains(l)) if !cased => Some(l.clone()),
+        Test::Cased(Str::Contains(l)) if cased => Some(l.clone()),
+        _ => None,
+    };
+    let count = |cased| {
+        tests
+            .clone()
+            .filter(|t| literal(t, cased).is_some())
+            .count()
+    };
+    let cased = count(true) > count(false);
+    let lits: Vec<String> = tests.clone().filter_map(|t| literal(t, cased)).collect();
+    if lits.len() < ANY_CONTAINS {
+        return None;
     }
+    let rest = tests
+        .filter(|t| literal(t, cased).is_none())
+        .cloned()
+        .collect();
     let any = AnyOf {
         lits,
         ac: OnceLock::new(),
     };
-    Some(Kind::AnyContains { any, cased })
+    Some(Kind::AnyContains { any, cased, rest })
 }
 
 /// Classifies a pattern by shape for fast matching.
@@ -1021,15 +1037,16 @@ impl<'a, 'e> Prepared<'a, 'e> {
                 })
             }
             Kind::Values { groups, all, neq } => (groups, *all, *neq),
-            Kind::AnyContains { any, cased } => {
+            Kind::AnyContains { any, cased, rest } => {
                 let value = it.field.as_ref().and_then(|f| self.lookup(f));
-                return value.is_some_and(|v| {
+                let found = value.as_ref().is_some_and(|v| {
                     if *cased {
-                        any.is_match(self.original(&v))
+                        any.is_match(self.original(v))
                     } else {
-                        any.is_match(self.folded(&v).as_ref())
+                        any.is_match(self.folded(v).as_ref())
                     }
                 });
+                return found || rest.iter().any(|t| self.test(t, value.as_ref()));
             }
         };
         let Some(f) = &it.field else {

@@ -396,3 +396,26 @@ fn a_scratch_shared_between_rule_sets_and_templates_answers_as_a_fresh_one() {
         }
     }
 }
+
+/// Many `contains` literals are searched at once; the item's other values (wildcards,
+/// other case sensitivity, null) still count one by one.
+#[test]
+fn contains_lists_mixing_literals_and_patterns() {
+    let e = event(CMD);
+    let lits = "'xx1', 'xx2', 'xx3', 'xx4'";
+    for (values, want) in [
+        (format!("[{lits}, 'WHO*ALL']"), true),
+        (format!("[{lits}, 'who*nomatch']"), false),
+        (format!("[{lits}, 'EXE /C WHO']"), true),
+        (format!("[{lits}, 'xx5']"), false),
+    ] {
+        let d = format!("sel:\n    CommandLine|contains: {values}\ncondition: sel");
+        assert_eq!(hit(&d, &e), want, "{d}");
+        let d = format!("sel:\n    Missing|contains: {values}\ncondition: sel");
+        assert!(!hit(&d, &e), "{d}");
+    }
+    let cased = "sel:\n    CommandLine|contains|cased: ['XX1', 'XX2', 'XX3', 'XX4', 'whoami']\ncondition: sel";
+    assert!(hit(cased, &e));
+    let cased = "sel:\n    CommandLine|contains|cased: ['XX1', 'XX2', 'XX3', 'XX4', 'WHOAMI']\ncondition: sel";
+    assert!(!hit(cased, &e));
+}
