@@ -123,6 +123,8 @@ struct Unit {
     filters: Vec<CDetection>,
     /// Needle ids; None: no prefilter (always evaluated).
     needles: Option<Vec<u32>>,
+    /// Indexed under the event ids its detection requires (see `hoist`).
+    hoisted: bool,
     /// The fields it reads (sorted, unique), and whether it reads the message by name.
     reads: Vec<FieldId>,
     reads_message: bool,
@@ -314,6 +316,8 @@ pub struct Scratch {
     marked: Vec<u32>,
     /// The units to evaluate.
     candidates: Vec<u32>,
+    /// Units to evaluate with their logsource checked in full (see `strays`).
+    strays: Vec<u32>,
     /// What the automata found in values seen before.
     seen: Seen,
     /// Per bucket: the field names of the last event met there, and their ids.
@@ -350,6 +354,7 @@ impl Engine {
                 det,
                 filters,
                 needles,
+                hoisted: ids.is_some(),
                 reads: Vec::new(),
                 reads_message: false,
             });
@@ -534,13 +539,25 @@ impl Engine {
 
     /// Calls `found` with the index of every rule matching `event` (ascending, once each).
     pub fn matches(&self, s: &mut Scratch, event: &Event, found: &mut dyn FnMut(u32)) {
-        let buckets = self.buckets(s, event);
-        if buckets.iter().flatten().all(|b| b.units.is_empty()) {
+        let (buckets, channel) = self.buckets(s, event);
+        let stray = channel.and_then(|ci| stray_bucket(ci, event));
+        if buckets
+            .iter()
+            .flatten()
+            .copied()
+            .chain(stray)
+            .all(|b| b.units.is_empty())
+        {
             return;
         }
         let everything = self.prepare(s, event, &buckets);
         self.candidates(s, &buckets);
-        if !everything {
+        self.strays(s, stray);
+        if everything {
+            // every value is folded already
+        } else if stray.is_some_and(|b| b.everything) {
+            fold_all(s, event);
+        } else {
             self.fold_reads(s, event);
         }
         let mut matched = std::mem::take(&mut s.matched);
@@ -552,6 +569,12 @@ impl Engine {
             for &u in &ev.s.candidates {
                 let unit = &self.units[u as usize];
                 if ev.passes(unit) {
+                    matched.push(unit.rule);
+                }
+            }
+            for &u in &ev.s.strays {
+                let unit = &self.units[u as usize];
+                if unit.variant.applies(event) && ev.passes(unit) {
                     matched.push(unit.rule);
                 }
             }
@@ -693,10 +716,24 @@ impl Engine {
         );
     }
 
+    /// The units indexed under the ids their detection requires, of the bucket of the
+    /// `EventID` field's value when that is not the event's id (`stray_bucket`): not
+    /// prefiltered, their logsource checked in full.
+    fn strays(&self, s: &mut Scratch, stray: Option<&Bucket>) {
+        s.strays.clear();
+        let units = stray.map_or(&[][..], |b| &b.units);
+        s.strays
+            .extend(units.iter().filter(|&&u| self.units[u as usize].hoisted));
+    }
+
     /// Folds (once) the values and the message the candidate units read.
     fn fold_reads(&self, s: &mut Scratch, event: &Event) {
-        for k in 0..s.candidates.len() {
-            let unit = &self.units[s.candidates[k] as usize];
+        for k in 0..s.candidates.len() + s.strays.len() {
+            let u = match s.candidates.get(k) {
+                Some(&u) => u,
+                None => s.strays[k - s.candidates.len()],
+            };
+            let unit = &self.units[u as usize];
             for &id in &unit.reads {
                 let (g, i) = s.slots[id as usize];
                 if g == s.generation && s.spans[i as usize].is_none() {
@@ -712,21 +749,46 @@ impl Engine {
     }
 
     /// The buckets of units that may apply to `event`: by source, by channel for any
-    /// id, by channel and id.
-    fn buckets(&self, s: &mut Scratch, event: &Event) -> [Option<&Bucket>; 3] {
+    /// id, by channel and id; and the channel's index.
+    fn buckets(
+        &self,
+        s: &mut Scratch,
+        event: &Event,
+    ) -> ([Option<&Bucket>; 3], Option<&ChannelIndex>) {
         let mut out = [self.by_source.get(&event.source), None, None];
         let Some(ch) = logsource::event_channel(event) else {
-            return out;
+            return (out, None);
         };
         s.channel.clear();
         s.channel.extend(ch.chars().map(|c| c.to_ascii_lowercase()));
         let Some(ci) = self.by_channel.get(s.channel.as_str()) else {
-            return out;
+            return (out, None);
         };
         out[1] = Some(&ci.any_id);
         out[2] = logsource::event_id(event).and_then(|id| ci.by_id.get(id));
-        out
+        (out, Some(ci))
     }
+}
+
+/// When the event's `EventID` field (what a detection tests) is not its event id (what
+/// buckets are chosen by: a CSV export may have both), the bucket of the field's value:
+/// its hoisted units may match the event too.
+fn stray_bucket<'e>(ci: &'e ChannelIndex, event: &Event) -> Option<&'e Bucket> {
+    let field = event.fields.get(hoist::EVENT_ID)?;
+    if logsource::event_id(event) == Some(field) {
+        return None;
+    }
+    ci.by_id.get(field)
+}
+
+/// Folds every value and the message.
+fn fold_all(s: &mut Scratch, event: &Event) {
+    s.folded.clear();
+    s.at.clear();
+    for (i, (_, value)) in event.fields.iter().enumerate() {
+        s.spans[i] = Some(fold_value(value, s.ids[i], s));
+    }
+    s.message_span = Some(fold_value(&event.message, NO_FIELD, s));
 }
 
 /// What a unit reads: the field ids of all its items and tests (detection and

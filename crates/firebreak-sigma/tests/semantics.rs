@@ -419,3 +419,27 @@ fn contains_lists_mixing_literals_and_patterns() {
     let cased = "sel:\n    CommandLine|contains|cased: ['XX1', 'XX2', 'XX3', 'XX4', 'WHOAMI']\ncondition: sel";
     assert!(!hit(cased, &e));
 }
+
+/// A rule indexed under the event ids its detection tests still matches an event whose
+/// `EventID` field disagrees with its normalised event id (a CSV export with both).
+#[test]
+fn detection_event_ids_follow_the_field_the_detection_reads() {
+    let rule = "title: t\nid: t-2\nlogsource:\n    product: windows\n    service: security\ndetection:\n    sel:\n        EventID: 4728\n        TargetUserName|contains: 'adm'\n    condition: sel\n";
+    let (set, errors) = RuleSet::load(&[("t.yml".into(), rule.into())], &LoadOptions::default());
+    assert!(errors.is_empty(), "{errors:?}");
+    let mut e = event(&[
+        ("Channel", "Security"),
+        ("EventID", "4728"),
+        ("TargetUserName", "admin"),
+    ]);
+    for normalised in [None, Some("4728"), Some("1")] {
+        e.event_id = normalised.map(str::to_string);
+        let reference = set.matches_reference(&e).len();
+        assert_eq!(reference, 1, "{normalised:?}");
+        assert_eq!(set.matches(&e).len(), reference, "{normalised:?}");
+        let mut shared = firebreak_sigma::Scratch::default();
+        let mut n = 0;
+        set.matches_with(&mut shared, &e, |_| n += 1);
+        assert_eq!(n, reference, "{normalised:?}");
+    }
+}
