@@ -556,7 +556,7 @@ impl Engine {
         if everything {
             // every value is folded already
         } else if stray.is_some_and(|b| b.everything) {
-            fold_all(s, event);
+            fold_all(s, event, self.message.unwrap_or(NO_FIELD));
         } else {
             self.fold_reads(s, event);
         }
@@ -678,11 +678,7 @@ impl Engine {
     /// Folds every value and the message, and scans them for the needles of keyword
     /// units (after a quick search: they are rarely there).
     fn scan_everything(&self, s: &mut Scratch, event: &Event, buckets: &[Option<&Bucket>; 3]) {
-        for (i, (_, value)) in event.fields.iter().enumerate() {
-            s.spans[i] = Some(fold_value(value, s.ids[i], s));
-        }
-        let message = self.message.unwrap_or(NO_FIELD);
-        s.message_span = Some(fold_value(&event.message, message, s));
+        fold_all(s, event, self.message.unwrap_or(NO_FIELD));
         let texts = &self.needles.texts;
         for sc in buckets
             .iter()
@@ -781,14 +777,16 @@ fn stray_bucket<'e>(ci: &'e ChannelIndex, event: &Event) -> Option<&'e Bucket> {
     ci.by_id.get(field)
 }
 
-/// Folds every value and the message.
-fn fold_all(s: &mut Scratch, event: &Event) {
-    s.folded.clear();
-    s.at.clear();
+/// Folds every value and the message (field `message`), after what was folded.
+fn fold_all(s: &mut Scratch, event: &Event, message: FieldId) {
     for (i, (_, value)) in event.fields.iter().enumerate() {
-        s.spans[i] = Some(fold_value(value, s.ids[i], s));
+        if s.spans[i].is_none() {
+            s.spans[i] = Some(fold_value(value, s.ids[i], s));
+        }
     }
-    s.message_span = Some(fold_value(&event.message, NO_FIELD, s));
+    if s.message_span.is_none() {
+        s.message_span = Some(fold_value(&event.message, message, s));
+    }
 }
 
 /// What a unit reads: the field ids of all its items and tests (detection and
