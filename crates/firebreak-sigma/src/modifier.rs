@@ -307,11 +307,19 @@ fn time_test(text: &str, part: TimePart, cmp: Cmp) -> Result<ValueTest, RuleErro
     Ok(ValueTest::Time { part, cmp, value })
 }
 
+/// The `i`, `m` and `s` modifiers are written into the pattern as inline flags, so that
+/// the pattern says all of what it matches (the prefilter reads its literals from it).
 fn regex(text: &str, f: ReFlags) -> Result<regex::Regex, RuleError> {
-    regex::RegexBuilder::new(text)
-        .case_insensitive(f.i)
-        .multi_line(f.m)
-        .dot_matches_new_line(f.s)
+    let flags: String = [(f.i, 'i'), (f.m, 'm'), (f.s, 's')]
+        .iter()
+        .filter_map(|&(on, c)| on.then_some(c))
+        .collect();
+    let pattern = if flags.is_empty() {
+        text.to_string()
+    } else {
+        format!("(?{flags}){text}")
+    };
+    regex::RegexBuilder::new(&pattern)
         .size_limit(1 << 23)
         .build()
         .map_err(|e| RuleError::Regex {

@@ -116,9 +116,12 @@ fn item(it: &Item, v: &Variant) -> Option<Needles> {
         text,
         fields: fields.clone(),
     };
-    let per_group = groups
-        .iter()
-        .map(|g| union(g.iter().map(|t| Some(vec![in_fields(test(t)?)]))));
+    let per_group = groups.iter().map(|g| {
+        union(
+            g.iter()
+                .map(|t| Some(test(t)?.into_iter().map(in_fields).collect())),
+        )
+    });
     if *all {
         best(per_group)
     } else {
@@ -126,11 +129,73 @@ fn item(it: &Item, v: &Variant) -> Option<Needles> {
     }
 }
 
-fn test(t: &ValueTest) -> Option<String> {
-    let ValueTest::Str(g) = t else {
-        return None;
-    };
-    let lit = g.longest_literal()?;
-    let lit = if g.cased { fold(lit) } else { lit.to_string() };
-    (lit.len() >= MIN_NEEDLE).then_some(lit)
+/// Literals one of which is in any value the test holds for (folded, as the scanned
+/// values are).
+fn test(t: &ValueTest) -> Option<Vec<String>> {
+    match t {
+        ValueTest::Str(g) => {
+            let lit = g.longest_literal()?;
+            let lit = if g.cased { fold(lit) } else { lit.to_string() };
+            (lit.len() >= MIN_NEEDLE).then(|| vec![lit])
+        }
+        ValueTest::Re(r) => regex_literals(r.as_str()),
+        _ => None,
+    }
+}
+
+/// For a regular expression: the literals every match starts with, or else those it
+/// ends with, when each is long enough (a match is in the value, so one of them is).
+fn regex_literals(pattern: &str) -> Option<Vec<String>> {
+    use regex_syntax::hir::literal::{ExtractKind, Extractor};
+    let hir = regex_syntax::ParserBuilder::new()
+        .build()
+        .parse(pattern)
+        .ok()?;
+    [ExtractKind::Prefix, ExtractKind::Suffix]
+        .into_iter()
+        .find_map(|kind| {
+            let seq = Extractor::new().kind(kind).extract(&hir);
+            let mut out = Vec::new();
+            for lit in seq.literals()? {
+                let text = fold(std::str::from_utf8(lit.as_bytes()).ok()?);
+                if text.len() < MIN_NEEDLE {
+                    return None;
+                }
+                out.push(text);
+            }
+            out.sort();
+            out.dedup();
+            (!out.is_empty()).then_some(out)
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regexes_give_the_literals_every_match_holds() {
+        let lits = |p: &str| regex_literals(p);
+        assert_eq!(lits(r"ipconfig\s+/all"), Some(vec!["ipconfig".to_string()]));
+        assert_eq!(
+            lits(r"\$PSHome\[\s*\d{1,3}\s*\]|\[String\]\s*\$Verbose"),
+            Some(vec!["$pshome[".to_string(), "[string]".to_string()])
+        );
+        // No prefix, a suffix.
+        assert_eq!(lits(r"\w+\.dll$"), Some(vec![".dll".to_string()]));
+        // Case-insensitive: the case variants (cut short past 250 of them) fold to one.
+        let ci = lits(r"(?i)mimikatz").unwrap();
+        assert!(
+            ci.len() == 1 && ci[0].len() >= 3 && "mimikatz".starts_with(&ci[0]),
+            "{ci:?}"
+        );
+        // `re|i` is written as an inline flag: the literals cover the regex's own case
+        // folding (the long s matches `s` case-insensitively, and does not lowercase to it).
+        let long_s = lits(r"(?i)ssh").unwrap();
+        assert!(long_s.iter().any(|l| l.contains('\u{17f}')), "{long_s:?}");
+        // Nothing long enough on either side, or no literal at all.
+        assert_eq!(lits(r"a\d+b"), None);
+        assert_eq!(lits(r"^\w+$"), None);
+        assert_eq!(lits(r"(x|abcd)\d+(y|efgh)"), None);
+    }
 }

@@ -443,3 +443,20 @@ fn detection_event_ids_follow_the_field_the_detection_reads() {
         assert_eq!(n, reference, "{normalised:?}");
     }
 }
+
+/// A regex's literals key its rule in the prefilter; case-insensitive ones hold for what
+/// the regex folds together, the long s included, not only for what lowercases alike.
+#[test]
+fn regex_literals_prefilter_keeps_every_match() {
+    for (value, want) in [
+        ("C:\\x\\POWERSHELL.exe -nop", true),
+        ("C:\\x\\power\u{17f}hell.exe -nop", true),
+        ("C:\\x\\pwsh.exe -nop", false),
+    ] {
+        let e = event(&[("CommandLine", value)]);
+        let d = "sel:\n    CommandLine|re|i: 'powershell\\.exe\\s+-nop'\ncondition: sel";
+        assert_eq!(hit(d, &e), want, "{value}");
+        let d = "sel:\n    CommandLine|re: '(?i)power.hell'\ncondition: sel";
+        assert_eq!(hit(d, &e), want, "{value}");
+    }
+}
