@@ -176,6 +176,10 @@ fn render_lines(
     };
     for round in ds.chunks(threads * LINES_PER_THREAD) {
         let per = round.len().div_ceil(threads).max(LINES_PER_THREAD / 4);
+        if round.len() <= per {
+            out.write_all(&lines(round)?)?;
+            continue;
+        }
         let parts: Vec<Result<Vec<u8>, RenderError>> = std::thread::scope(|s| {
             let jobs: Vec<_> = round
                 .chunks(per)

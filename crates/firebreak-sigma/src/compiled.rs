@@ -7,7 +7,7 @@
 
 use crate::condition::Cond;
 use crate::detection::{Detection, Item, ItemKind};
-use crate::fxhash::FastMap;
+use crate::fastmap::FastMap;
 use crate::hoist;
 use crate::leaf;
 use crate::logsource::{self, Variant};
@@ -155,6 +155,8 @@ struct Bucket {
 #[derive(Debug, Default)]
 struct LazyScanner {
     texts: Vec<u32>,
+    /// Give it a quick search for any text (keyword needles: rarely seen).
+    quick: bool,
     built: OnceLock<Option<Scanner>>,
 }
 
@@ -164,7 +166,7 @@ impl LazyScanner {
             return None;
         }
         self.built
-            .get_or_init(|| automaton(texts, self.texts.clone()))
+            .get_or_init(|| automaton(texts, &self.texts, self.quick))
             .as_ref()
     }
 }
@@ -269,11 +271,11 @@ fn event_ids(d: &Detection, v: &Variant) -> Option<Vec<String>> {
 struct Scanner {
     ac: AhoCorasick,
     ids: Vec<u32>,
-    /// A vectorised search for any of the needles, when there are few.
+    /// A vectorised search for any of the texts, when asked for and they are few.
     packed: Option<aho_corasick::packed::Searcher>,
 }
 
-fn automaton(texts: &[String], ids: Vec<u32>) -> Option<Scanner> {
+fn automaton(texts: &[String], ids: &[u32], quick: bool) -> Option<Scanner> {
     if ids.is_empty() {
         return None;
     }
@@ -286,11 +288,19 @@ fn automaton(texts: &[String], ids: Vec<u32>) -> Option<Scanner> {
         .build(&texts)
         .or_else(|_| AhoCorasick::new(&texts))
         .ok()?;
-    let packed = aho_corasick::packed::Config::new()
-        .builder()
-        .extend(&texts)
-        .build();
-    Some(Scanner { ac, ids, packed })
+    let packed = quick
+        .then(|| {
+            aho_corasick::packed::Config::new()
+                .builder()
+                .extend(&texts)
+                .build()
+        })
+        .flatten();
+    Some(Scanner {
+        ac,
+        ids: ids.to_vec(),
+        packed,
+    })
 }
 
 /// Reusable per-event buffers.
@@ -412,6 +422,7 @@ impl Engine {
             }
             b.main.texts = main;
             b.keywords.texts = keyword;
+            b.keywords.quick = true;
         };
         e.by_source.values_mut().for_each(&mut fill);
         for ci in e.by_channel.values_mut() {
@@ -553,12 +564,13 @@ impl Engine {
         let everything = self.prepare(s, event, &buckets);
         self.candidates(s, &buckets);
         self.strays(s, stray);
-        if everything {
-            // every value is folded already
-        } else if stray.is_some_and(|b| b.everything) {
-            fold_all(s, event, self.message.unwrap_or(NO_FIELD));
-        } else {
-            self.fold_reads(s, event);
+        // (When a unit has keyword items every value is folded already.)
+        if !everything {
+            if stray.is_some_and(|b| b.everything) {
+                fold_all(s, event, self.message.unwrap_or(NO_FIELD));
+            } else {
+                self.fold_reads(s, event);
+            }
         }
         let mut matched = std::mem::take(&mut s.matched);
         matched.clear();

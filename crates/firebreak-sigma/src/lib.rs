@@ -32,7 +32,7 @@ mod correlator;
 mod detection;
 mod encode;
 mod error;
-mod fxhash;
+mod fastmap;
 mod hoist;
 mod leaf;
 mod logsource;

@@ -5,7 +5,7 @@
 //! hash with a per-process seed, and a value whose hash is shared by many others is
 //! scanned rather than remembered.
 
-use crate::fxhash::FastMap;
+use crate::fastmap::FastMap;
 use std::hash::BuildHasher;
 
 /// Most bytes of values remembered per thread.
@@ -74,10 +74,13 @@ impl Seen {
             self.text.clear();
             self.found.clear();
         }
+        let (text, found) = (self.text.len(), self.found.len());
+        self.text.push_str(value);
+        self.found.extend_from_slice(&self.last);
         let entry = Entry {
             scanner,
-            value: append(&mut self.text, value),
-            found: append(&mut self.found, &self.last),
+            value: span(text, self.text.len()),
+            found: span(found, self.found.len()),
             next: self.map.get(&hash).copied(),
         };
         self.map.insert(hash, self.entries.len() as u32);
@@ -86,37 +89,9 @@ impl Seen {
     }
 }
 
-/// Something that can be appended to and sliced by (start, end).
-trait Arena {
-    type Item: ?Sized;
-    fn add(&mut self, item: &Self::Item);
-    fn len(&self) -> usize;
-}
-
-impl Arena for String {
-    type Item = str;
-    fn add(&mut self, item: &str) {
-        self.push_str(item);
-    }
-    fn len(&self) -> usize {
-        String::len(self)
-    }
-}
-
-impl Arena for Vec<u32> {
-    type Item = [u32];
-    fn add(&mut self, item: &[u32]) {
-        self.extend_from_slice(item);
-    }
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-}
-
-fn append<A: Arena>(arena: &mut A, item: &A::Item) -> (u32, u32) {
-    let start = arena.len() as u32;
-    arena.add(item);
-    (start, arena.len() as u32)
+/// The `(start, end)` of what was appended to an arena that was `start` long.
+fn span(start: usize, end: usize) -> (u32, u32) {
+    (start as u32, end as u32)
 }
 
 fn slice<T: std::ops::Index<std::ops::Range<usize>> + ?Sized>(
